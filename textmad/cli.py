@@ -1,7 +1,7 @@
 """`textmad VERB ...`: one CLI, a verb per job. Runs unchanged under `accelerate launch -m textmad`.
 
-Each verb lives in the module that does the job; that module provides ``configure(parser)`` to
-declare its arguments and ``main(args) -> int`` to run. This file only routes.
+Each verb lives in the module that does the job; that module provides ``configure_VERB(parser)``
+to declare its arguments and ``main_VERB(args) -> int`` to run. This file only routes.
 """
 from __future__ import annotations
 
@@ -24,21 +24,24 @@ VERBS = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
+    """Declare every verb; only ``verb``'s module is imported (the others may pull in torch)."""
     parser = argparse.ArgumentParser(prog="textmad", description="Study model collapse in text.")
     sub = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
-    for verb, (module_name, help_text) in VERBS.items():
-        p = sub.add_parser(verb, help=help_text, description=help_text)
-        module = importlib.import_module(module_name)
-        getattr(module, f"configure_{verb}" if hasattr(module, f"configure_{verb}") else "configure")(p)
-        p.set_defaults(_module=module_name, _verb=verb)
+    for name, (module_name, help_text) in VERBS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        if verb is None or name == verb:
+            module = importlib.import_module(module_name)
+            getattr(module, f"configure_{name}")(p)
+        p.set_defaults(_module=module_name, _verb=name)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    module = importlib.import_module(args._module)
-    handler = getattr(module, f"main_{args._verb}", None) or module.main
+    argv = sys.argv[1:] if argv is None else argv
+    verb = next((a for a in argv if not a.startswith("-")), None)
+    args = build_parser(verb if verb in VERBS else None).parse_args(argv)
+    handler = getattr(importlib.import_module(args._module), f"main_{args._verb}")
     try:
         return int(handler(args) or 0)
     except UserError as e:

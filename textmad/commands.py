@@ -9,15 +9,15 @@ RECIPES_DIR = Path(__file__).resolve().parents[1] / "recipes"
 
 
 def configure_validate(p):
-    p.add_argument("recipes", nargs="+", metavar="RECIPE", help="YAML recipe files")
-    p.add_argument("--set", dest="overrides", nargs="*", default=[], metavar="KEY=VALUE",
-                   help="dotted overrides applied before validation, e.g. train.epochs=2")
+    p.add_argument("items", nargs="+", metavar="RECIPE|KEY=VALUE",
+                   help="YAML recipe files, and dotted overrides applied to each, e.g. train.epochs=2")
     p.add_argument("-q", "--quiet", action="store_true", help="print one line per recipe, not the resolved config")
 
 
 def main_validate(args) -> int:
-    for path in args.recipes:
-        recipe = load_recipe(path, args.overrides)
+    overrides = [item for item in args.items if "=" in item]
+    for path in (item for item in args.items if "=" not in item):
+        recipe = load_recipe(path, overrides)
         if args.quiet:
             print(f"ok  {path}  ({recipe.name}: {len(recipe.loop.arms)} arm(s), "
                   f"{recipe.loop.generations} generations, corpus {recipe.corpus.name})")
