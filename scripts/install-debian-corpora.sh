@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Unpack the Debian packages behind textmad's built-in corpora, without root and without their
+# dependencies (texlive-lang-other would pull in hundreds of MB of fonts and TeX):
+#   scripts/install-debian-corpora.sh [ROOT] [PACKAGE...]
+# ROOT defaults to $TEXTMAD_DEBIAN_ROOT or ~/.cache/textmad/debian, where textmad looks after /.
+# PACKAGE defaults to every package a built-in corpus reads: texlive-lang-other (quran-bn),
+# dasher-data (dasher-sw).
+set -euo pipefail
+
+root="${1:-${TEXTMAD_DEBIAN_ROOT:-$HOME/.cache/textmad/debian}}"
+shift || true
+if [ "$#" -gt 0 ]; then packages=("$@"); else packages=(texlive-lang-other dasher-data); fi
+
+for tool in apt-get dpkg dpkg-deb; do
+    command -v "$tool" >/dev/null || { echo "error: $tool not found; this script needs a Debian or Ubuntu system" >&2; exit 1; }
+done
+
+mkdir -p "$root"
+root="$(cd "$root" && pwd)"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+# apt-get download runs as the _apt user when started as root; it must be able to write here.
+chmod 777 "$work"
+
+for package in "${packages[@]}"; do
+    if ! apt-get download "$package"; then
+        echo "error: apt-get download $package failed; if apt says it cannot locate the package," \
+             "refresh the package lists first: sudo apt-get update" >&2
+        exit 1
+    fi
+    deb="$(ls "$work"/"${package}"_*.deb)"
+    dpkg -x "$deb" "$root"
+    echo "unpacked $package $(dpkg-deb -f "$deb" Version) into $root"
+done
+
+default_root="$HOME/.cache/textmad/debian"
+if [ "$root" != "$default_root" ] && [ "$root" != "${TEXTMAD_DEBIAN_ROOT:-}" ]; then
+    echo "textmad looks in / and in \$TEXTMAD_DEBIAN_ROOT (default $default_root); run: export TEXTMAD_DEBIAN_ROOT=$root"
+fi

@@ -1,0 +1,41 @@
+"""Shared fixtures: one tiny real run per test session, reused by the loop, report and inspect tests."""
+from __future__ import annotations
+
+import contextlib
+import io
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ROOT / "recipes" / "tiny.yaml"
+
+
+def location_overrides(base: Path) -> list[str]:
+    """Overrides that put a run's outputs and caches under ``base`` (caches are shared per session)."""
+    return [f"output_dir={base / 'runs'}", f"corpus.prepared_dir={base.parent / 'prepared'}",
+            f"model.cache_dir={base.parent / 'cache'}"]
+
+
+def run_textmad(*argv: str) -> tuple[int, str, str]:
+    """`textmad ARGV` in this process: (exit status, stdout, stderr)."""
+    from textmad.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = main(list(argv))
+    return status, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="session")
+def session_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("textmad-session")
+
+
+@pytest.fixture(scope="session")
+def tiny_run(session_dir) -> Path:
+    """The run directory of recipes/tiny.yaml, run once per session (replace and fresh, 2 generations)."""
+    base = session_dir / "tiny"
+    status, out, err = run_textmad("run", str(TINY), *location_overrides(base))
+    assert status == 0, f"tiny run failed:\n{out}\n{err}"
+    return base / "runs" / "tiny"

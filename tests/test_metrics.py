@@ -1,0 +1,190 @@
+"""Words, n-gram diversity, self-BLEU and tail coverage: hand-computed cases (English and Bengali)
+and agreement with the reference libraries (diversity, NLTK, sacrebleu)."""
+import gzip
+import math
+import random
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from textmad.evaluate import METRICS
+from textmad.evaluate import diversity as div
+from textmad.evaluate import tail as tl
+from textmad.evaluate.score import apply_baseline, score_texts
+from textmad.evaluate.words import tokens, words
+from textmad.recipe import EvaluateConfig
+
+
+def lee_docs():
+    import gensim
+    path = Path(gensim.__file__).parent / "test" / "test_data" / "lee_background.cor"
+    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+# ---------------------------------------------------------------- words
+
+def test_words_keep_bengali_marks_virama_and_joiners():
+    assert words("আমি বাংলায় গান গাই। স্বাধীনতা, শক্তি; র\u200d্যাব ক্ষমা") == [
+        "আমি", "বাংলায়", "গান", "গাই", "স্বাধীনতা", "শক্তি", "র\u200d্যাব", "ক্ষমা"]
+    assert words("করিয়া ৩৪৫ কর্ম") == ["করিয়া", "৩৪৫", "কর্ম"]
+    assert words("e\u0301te\u0301 naïve café, don't o’clock snake_case 42") == [
+        "e\u0301te\u0301", "naïve", "café", "don't", "o’clock", "snake", "case", "42"]
+    assert words("हिन्दी में") == ["हिन्दी", "में"]  # Devanagari marks too
+    assert tokens("The THE the") == ["the"] * 3
+
+
+# ---------------------------------------------------------------- distinct-n, entropy, repeats
+
+def test_ngram_stats_hand_computed():
+    docs = [["a", "b", "a", "b", "a"], ["c", "a", "b"]]
+    s = div.ngram_stats(docs)
+    # stream a b a b a c a b: 8 tokens, 3 types; bigrams ab ba ab ba ac ca ab: 4 distinct of 7
+    assert s["distinct_1"] == pytest.approx(3 / 8)
+    assert s["distinct_2"] == pytest.approx(4 / 7)
+    # trigrams aba bab aba bac aca cab: 5 distinct of 6; 4-grams abab baba abac baca acab: 5 of 5
+    assert s["distinct_3"] == pytest.approx(5 / 6)
+    assert s["distinct_4"] == pytest.approx(1.0)
+    assert s["ngram_diversity"] == pytest.approx(3 / 8 + 4 / 7 + 5 / 6 + 1)
+    p = [4 / 8, 3 / 8, 1 / 8]
+    assert s["entropy_1"] == pytest.approx(-sum(x * math.log2(x) for x in p))
+    # doc 1 has 4-grams abab, baba (no repeat); nothing repeats inside a document of 3 words
+    assert s["repeated_4gram_share"] == 0.0
+    s = div.ngram_stats([["এক", "দুই", "তিন", "চার", "এক", "দুই", "তিন", "চার"], ["এক", "দুই", "তিন", "চার"]])
+    assert s["repeated_4gram_share"] == 0.5
+    assert s["distinct_1"] == pytest.approx(4 / 12)
+
+
+def test_ngram_diversity_matches_diversity_package():
+    pytest.importorskip("spacy")  # the diversity package imports spaCy at import time
+    from diversity import compression_ratio, ngram_diversity_score
+    docs = [tokens(t) for t in lee_docs()[:40]]
+    strings = [" ".join(d) for d in docs]
+    assert round(div.ngram_stats(docs)["ngram_diversity"], 3) == ngram_diversity_score(strings, 4)
+    assert round(div.compression_ratio(strings), 3) == compression_ratio(strings, "gzip")
+    bn = [tokens("আমি বাংলায় গান গাই। আমি বাংলার গান গাই।" * k) for k in range(1, 6)]
+    bn_strings = [" ".join(d) for d in bn]
+    assert round(div.compression_ratio(bn_strings), 3) == compression_ratio(bn_strings, "gzip")
+    assert round(div.ngram_stats(bn)["ngram_diversity"], 3) == ngram_diversity_score(bn_strings, 4)
+
+
+def test_compression_ratio_definition():
+    data = "a b a b a b".encode()
+    assert div.compression_ratio(["a b", "a b a b"]) == len(data) / (len(gzip.compress(gzip.compress(data))) + 11)
+
+
+# ---------------------------------------------------------------- self-BLEU
+
+def test_self_bleu_equals_nltk_sentence_bleu_method1():
+    from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
+    rng = random.Random(1)
+    vocab = ["আমি", "তুমি", "গান", "the", "cat", "sat", "on", "mat", "a"]
+    docs = [[rng.choice(vocab) for _ in range(rng.randint(0, 25))] for _ in range(12)] + [["x"], []]
+    chosen_idx = sorted(random.Random(7).sample(range(len(docs)), 9))
+    chosen = [docs[i] for i in chosen_idx]
+    expected = sum(sentence_bleu(chosen[:i] + chosen[i + 1:], h, smoothing_function=SmoothingFunction().method1)
+                   for i, h in enumerate(chosen)) / len(chosen)
+    assert div.self_bleu(docs, 9, seed=7) == pytest.approx(expected, abs=1e-12)
+    docs = [tokens(t) for t in lee_docs()[:8]]
+    expected = sum(sentence_bleu(docs[:i] + docs[i + 1:], h, smoothing_function=SmoothingFunction().method1)
+                   for i, h in enumerate(docs)) / len(docs)
+    assert div.self_bleu(docs, 8, seed=0) == pytest.approx(expected, abs=1e-12)
+    assert div.self_bleu([["one"]], 5, seed=0) is None
+
+
+def test_bleu_core_agrees_with_sacrebleu_when_all_precisions_are_positive():
+    sacrebleu = pytest.importorskip("sacrebleu")
+    a = "the cat sat on the mat and the dog sat on the log".split()
+    b = "the cat sat on the log and the dog sat on the mat".split()
+    # two documents: each one's self-BLEU is its BLEU against the other
+    ours = div.self_bleu([a, b], 2, seed=0)
+    s1 = sacrebleu.sentence_bleu(" ".join(a), [" ".join(b)], tokenize="none", smooth_method="none").score / 100
+    s2 = sacrebleu.sentence_bleu(" ".join(b), [" ".join(a)], tokenize="none", smooth_method="none").score / 100
+    assert ours == pytest.approx((s1 + s2) / 2, rel=1e-9)
+
+
+# ---------------------------------------------------------------- samples and tails
+
+def test_sample_documents_is_seeded_and_exact():
+    docs = [[f"w{i}"] * (i + 1) for i in range(10)]
+    a = div.sample_documents(docs, 20, seed=3)
+    assert sum(len(d) for d in a) == 20 and a == div.sample_documents(docs, 20, seed=3)
+    assert a != div.sample_documents(docs, 20, seed=4)
+    assert div.sample_documents(docs, 56, seed=0) is None
+
+
+def test_tail_metrics_hand_computed_bengali():
+    ranked = tl.rank_vocabulary("ক ক ক খ খ গ ঘ ঙ".split())
+    assert ranked == ["ক", "খ", "গ", "ঘ", "ঙ"]
+    bands = tl.bands(ranked, head_ranks=1, torso_ranks=2)
+    m = tl.tail_metrics("ক ক গ চ চ ছ".split(), bands, torso_ranks=2)
+    assert m["head_coverage"] == 1.0 and m["torso_coverage"] == 0.0
+    assert m["tail_coverage"] == pytest.approx(1 / 3)   # গ of গ ঘ ঙ
+    assert m["rest_coverage"] == pytest.approx(1 / 2)
+    assert m["tail_token_share"] == pytest.approx(1 / 6)
+    assert m["unseen_mass"] == pytest.approx(2 / 6)     # গ and ছ occur once
+    assert m["zipf_exponent"] is None                   # too few repeated types to fit
+
+
+def test_zipf_exponent_recovers_exact_power_law():
+    counts = Counter({f"w{r}": round(10000 * r ** -1.0) for r in range(1, 200)})
+    assert tl.zipf_exponent(counts, 50) == pytest.approx(1.0, abs=0.01)
+
+
+def test_ranked_from_frequencies_accepts_mappings_pairs_and_lists():
+    assert tl.ranked_from_frequencies({"b": 1.0, "a": 2.0}) == ["a", "b"]
+    assert tl.ranked_from_frequencies([("b", 1.0), ("a", 2.0)]) == ["a", "b"]
+    assert tl.ranked_from_frequencies(["x", "y"]) == ["x", "y"]
+
+
+# ---------------------------------------------------------------- score_texts
+
+def small_cfg(words=2000):
+    cfg = EvaluateConfig()
+    cfg.metrics = ["tail", "diversity", "formality"]
+    cfg.tail.sample_words = cfg.diversity.sample_words = words
+    cfg.tail.head_ranks, cfg.tail.torso_ranks = 50, 300
+    cfg.diversity.self_bleu_docs = 20
+    return cfg
+
+
+def test_score_texts_format_and_honest_gaps():
+    docs = lee_docs()
+    cfg = small_cfg()
+    r = score_texts(docs[:60], language="xx", reference_texts=docs[100:], real_texts=docs[60:100], cfg=cfg)
+    names = {m.name for m in METRICS if m.family in cfg.metrics}
+    assert names <= set(r)
+    meta = r["evaluation"]
+    assert meta["sample"]["seed"] == 0 and meta["sample"]["tail_words"] == 2000
+    for name in names:
+        assert (r[name] is None) == (name in meta["unavailable"]), name
+    assert "no formality model" in meta["unavailable"]["formality_lexical"]
+    assert meta["unavailable"]["tail_drop_vs_gen0"].startswith("no generation-0")
+    assert 0 < r["tail_coverage"] < r["torso_coverage"] <= r["head_coverage"] <= 1
+    assert r["tail_coverage_vs_real"] == pytest.approx(r["tail_coverage"] / meta["real"]["tail_coverage"])
+    # too little text: None with the reason, never a number from a smaller sample
+    r = score_texts(docs[:2], language="en", reference_texts=docs, real_texts=None, cfg=cfg)
+    assert r["distinct_1"] is None and "too little text" in r["evaluation"]["unavailable"]["distinct_1"]
+    # generation 0 against itself: drops are 0
+    base = score_texts(docs[:60], language="en", reference_texts=docs[100:], real_texts=None, cfg=cfg)
+    again = apply_baseline(score_texts(docs[:60], language="en", reference_texts=docs[100:], real_texts=None,
+                                       cfg=cfg), base)
+    assert again["tail_drop_vs_gen0"] == 0.0 and again["tail_excess_drop"] == 0.0
+
+
+def test_collapsed_text_scores_as_collapsed():
+    docs = lee_docs()
+    cfg = small_cfg()
+    collapsed = [" ".join(["the government said the police said the government"] * 10)] * 40
+    real = score_texts(docs[:60], language="en", reference_texts=docs[100:], real_texts=None, cfg=cfg)
+    bad = score_texts(collapsed, language="en", reference_texts=docs[100:], real_texts=None, cfg=cfg, baseline=real)
+    assert bad["distinct_4"] < real["distinct_4"] and bad["self_bleu"] > real["self_bleu"]
+    assert bad["repeated_4gram_share"] == 1.0 and bad["compression_ratio"] > real["compression_ratio"]
+    assert bad["tail_coverage"] == 0.0 and bad["tail_drop_vs_gen0"] == 1.0
+
+
+def test_every_metric_is_registered_once_with_a_family_and_description():
+    names = [m.name for m in METRICS]
+    assert len(names) == len(set(names))
+    for m in METRICS:
+        assert m.family in METRICS.families() and m.description and "\n" not in m.description

@@ -1,0 +1,88 @@
+"""Perplexity: agreement with the transformers guide "Perplexity of fixed-length models"."""
+import math
+from pathlib import Path
+
+import pytest
+import torch
+
+from textmad.evaluate.perplexity import perplexity
+
+
+def lee_docs():
+    import gensim
+    path = Path(gensim.__file__).parent / "test" / "test_data" / "lee_background.cor"
+    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    """A seeded random tiny Llama and a word-level tokenizer (with BOS) built offline from real text."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, processors, trainers
+    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.WordLevel(unk_token="<unk>"))
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    tok.train_from_iterator(lee_docs(), trainers.WordLevelTrainer(vocab_size=500,
+                                                                  special_tokens=["<unk>", "<s>", "<pad>"]))
+    tok.post_processor = processors.TemplateProcessing(single="<s> $A", special_tokens=[("<s>", 1)])
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<s>", unk_token="<unk>", pad_token="<pad>")
+    torch.manual_seed(0)
+    config = LlamaConfig(vocab_size=500, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=4, max_position_embeddings=64)
+    return LlamaForCausalLM(config).eval(), tokenizer
+
+
+def guide_perplexity(model, tokenizer, text, max_length, stride):
+    """The procedure of the transformers guide, on one joined text."""
+    encodings = tokenizer(text, return_tensors="pt")
+    seq_len = encodings.input_ids.size(1)
+    nll_sum, n_tokens, prev_end_loc = 0.0, 0, 0
+    for begin_loc in range(0, seq_len, stride):
+        end_loc = min(begin_loc + max_length, seq_len)
+        trg_len = end_loc - prev_end_loc
+        input_ids = encodings.input_ids[:, begin_loc:end_loc]
+        target_ids = input_ids.clone()
+        target_ids[:, :-trg_len] = -100
+        with torch.no_grad():
+            neg_log_likelihood = model(input_ids, labels=target_ids).loss
+        num_valid_tokens = (target_ids != -100).sum().item()
+        num_loss_tokens = num_valid_tokens - target_ids.size(0)
+        nll_sum += neg_log_likelihood * num_loss_tokens
+        n_tokens += num_loss_tokens
+        prev_end_loc = end_loc
+        if end_loc == seq_len:
+            break
+    avg_nll = nll_sum / n_tokens
+    return float(avg_nll), float(torch.exp(avg_nll)), n_tokens
+
+
+@pytest.mark.parametrize("window,stride", [(64, 32), (64, 64), (40, 7)])
+def test_reproduces_the_transformers_guide_on_the_joined_text(tiny, window, stride):
+    model, tokenizer = tiny
+    joined = "\n\n".join(lee_docs()[:6])
+    nll, ppl, n = guide_perplexity(model, tokenizer, joined, window, stride)
+    ours = perplexity(model, tokenizer, [joined], window, stride, batch_size=4)
+    assert ours["tokens"] == n
+    assert ours["nll"] == pytest.approx(nll, abs=1e-4)
+    assert ours["ppl"] == pytest.approx(ppl, rel=1e-4)
+    assert ours["bpb"] == pytest.approx(ours["nll"] * n / math.log(2) / len(joined.encode("utf-8")), rel=1e-9)
+
+
+def test_token_weighted_over_documents_and_batch_independent(tiny):
+    model, tokenizer = tiny
+    docs = lee_docs()[:5] + ["আমি বাংলায় গান গাই।", "x"]
+    parts = [perplexity(model, tokenizer, [d], 32, 16) for d in docs]
+    whole = perplexity(model, tokenizer, docs, 32, 16, batch_size=3)
+    assert whole["tokens"] == sum(p["tokens"] for p in parts)
+    assert whole["bytes"] == sum(len(d.encode("utf-8")) for d in docs)
+    total_nll = sum(p["nll"] * p["tokens"] for p in parts)
+    assert whole["nll"] == pytest.approx(total_nll / whole["tokens"], abs=1e-5)
+    assert perplexity(model, tokenizer, docs, 32, 16, batch_size=1)["nll"] == pytest.approx(whole["nll"], abs=1e-5)
+    # every token of a document is scored once: BOS gives the first one its context
+    assert parts[-1]["tokens"] == 1
+
+
+def test_rejects_bad_windows(tiny):
+    model, tokenizer = tiny
+    with pytest.raises(ValueError, match="stride"):
+        perplexity(model, tokenizer, ["a b"], 8, 9)

@@ -1,0 +1,81 @@
+"""The Accelerate training loop: loss falls, determinism, NaN detection, epochs, logs."""
+from pathlib import Path
+
+import pytest
+import torch
+from accelerate import Accelerator
+
+from textmad import model as M
+from textmad.io import read_jsonl
+from textmad.recipe import load_recipe
+from textmad.train import NonFiniteLoss, document_ids, pack, split_validation, train
+
+LEE = Path(__import__("gensim").__file__).parent / "test" / "test_data" / "lee_background.cor"
+TINY = {"vocab_size": 400, "hidden_size": 32, "num_layers": 1, "num_heads": 2, "intermediate_size": 64,
+        "max_position_embeddings": 64, "tokenizer_sample_chars": 60000}
+
+
+def texts():
+    return [line for line in LEE.read_text(encoding="utf-8").splitlines() if line.strip()][:120]
+
+
+def make(tmp_path, **train_cfg):
+    r = load_recipe(data={"loop": {"arms": [{"mode": "replace"}]},
+                          "model": {"cache_dir": str(tmp_path / "cache"), "scratch": TINY},
+                          "train": {"batch_size": 8, "seq_len": 32, "learning_rate": 3e-3, **train_cfg}})
+    model, tok = M.load_base(r, texts(), Accelerator(cpu=True))
+    return r, model, tok
+
+
+def test_packing_puts_eos_between_documents_and_masks_padding():
+    class Tok:
+        bos_token_id, eos_token_id = 1, 2
+
+        def __call__(self, texts, add_special_tokens):
+            return {"input_ids": [[10 + len(t)] * len(t) for t in texts]}
+
+    docs = document_ids(Tok(), ["ab", "cde"])
+    assert docs == [[1, 12, 12, 2], [1, 13, 13, 13, 2]]
+    ids, labels = pack(docs, 4, pad_id=0)
+    assert ids.tolist() == [[1, 12, 12, 2], [1, 13, 13, 13], [2, 0, 0, 0]]
+    assert labels[2].tolist() == [2, -100, -100, -100]
+    train_idx, val_idx = split_validation(20, 0.1, seed=3)
+    assert len(val_idx) == 2 and sorted(train_idx + val_idx) == list(range(20))
+    assert split_validation(20, 0.1, seed=3) == (train_idx, val_idx)
+
+
+def test_loss_falls_and_figures_are_reported(tmp_path):
+    r, model, tok = make(tmp_path)
+    log = tmp_path / "train_log.jsonl"
+    out = train(model, tok, texts(), r.train, Accelerator(cpu=True), seed=0, epochs=2.0, log_path=log)
+    curve = [row["loss"] for row in out["loss_curve"]]
+    assert curve[-1] < curve[0] - 0.5
+    assert out["val_loss"] is not None and out["val_loss"] < curve[0]
+    assert out["steps"] == len(curve) == len(read_jsonl(log))
+    assert out["tokens"] > 0 and out["tokens_per_second"] > 0
+    assert abs(out["loss_curve"][-1]["epoch"] - 2.0) < 1e-6
+
+
+def test_fractional_epochs_and_max_steps(tmp_path):
+    r, model, tok = make(tmp_path, max_steps=3)
+    assert train(model, tok, texts(), r.train, Accelerator(cpu=True), seed=0, epochs=5.0)["steps"] == 3
+    r, model, tok = make(tmp_path)
+    full = train(model, tok, texts(), r.train, Accelerator(cpu=True), seed=0, epochs=1.0)["steps"]
+    half = train(model, tok, texts(), r.train, Accelerator(cpu=True), seed=0, epochs=0.5)["steps"]
+    assert half == -(-full // 2)
+
+
+def test_same_seed_gives_identical_weights(tmp_path):
+    states = []
+    for seed in (0, 0, 1):
+        r, model, tok = make(tmp_path, max_steps=4, grad_accum=2)
+        train(model, tok, texts(), r.train, Accelerator(cpu=True), seed=seed, epochs=1.0)
+        states.append(model.state_dict())
+    assert all(torch.equal(a, b) for a, b in zip(states[0].values(), states[1].values()))
+    assert not all(torch.equal(a, b) for a, b in zip(states[0].values(), states[2].values()))
+
+
+def test_non_finite_loss_names_the_step(tmp_path):
+    r, model, tok = make(tmp_path, learning_rate=1e30, schedule="constant", warmup_ratio=0.0, max_steps=20)
+    with pytest.raises(NonFiniteLoss, match=r"gen 3: the training loss is (nan|inf) at step \d+ of 20"):
+        train(model, tok, texts(), r.train, Accelerator(cpu=True), seed=0, epochs=1.0, desc="gen 3")

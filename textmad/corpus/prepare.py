@@ -1,0 +1,207 @@
+"""`prepare`: a source turned into normalised, deduplicated train/heldout/fresh splits with a manifest.
+
+Prepared corpora are cached in a folder named after a hash of the config fields that change the
+content; a folder is reused only when its manifest matches the config, the source files and the
+split files. A new folder is built beside the old one and swapped in by rename, so a failed or
+interrupted preparation never leaves a half-written corpus behind.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import regex
+
+from textmad.corpus.cards import CorpusCard, get_card
+from textmad.corpus.normalize import clean_text, pack
+from textmad.corpus.sources import BUILTIN_SOURCES, Source, hub_source, local_source
+from textmad.corpus.splits import SPLITS, Document, assign, deduplicate, split_stats
+from textmad.errors import UserError
+from textmad.io import read_json, read_jsonl, sha256_file, write_json, write_jsonl
+from textmad.recipe import CorpusConfig
+
+# Bump when normalisation or splitting changes what a config produces: old caches are then rebuilt.
+PIPELINE_VERSION = 1
+CONTENT_FIELDS = ("name", "source", "language", "seed", "heldout_share", "fresh_share",
+                  "min_chars", "max_chars", "max_docs")
+
+
+class PreparedCorpus:
+    """A prepared corpus folder: manifest.json and one JSONL file per split."""
+
+    def __init__(self, path: str | Path, manifest: dict | None = None, reused: bool = False):
+        self.dir = Path(path)
+        self.reused = reused  # True when an existing preparation matched the config
+        self.manifest = manifest if manifest is not None else read_json(self.dir / "manifest.json")
+
+    @property
+    def language(self) -> str:
+        return self.manifest["language"]
+
+    @property
+    def name(self) -> str:
+        return self.manifest["corpus"]
+
+    def split(self, name: str) -> list[dict]:
+        """The documents of one split, each {"id": str, "text": str}."""
+        if name not in SPLITS:
+            raise UserError(f"unknown split {name!r}; accepted: {', '.join(SPLITS)}")
+        return read_jsonl(self.dir / self.manifest["splits"][name]["file"])
+
+    def __repr__(self) -> str:
+        return f"PreparedCorpus({str(self.dir)!r})"
+
+
+def load_prepared(path: str | Path) -> PreparedCorpus:
+    path = Path(path)
+    if not (path / "manifest.json").is_file():
+        raise UserError(f"{path}: not a prepared corpus (no manifest.json); prepare one with "
+                        f"`textmad corpus prepare NAME`")
+    return PreparedCorpus(path)
+
+
+def content_config(cfg: CorpusConfig) -> dict:
+    data = dataclasses.asdict(cfg)
+    return {"pipeline_version": PIPELINE_VERSION, **{k: data[k] for k in CONTENT_FIELDS}}
+
+
+def config_hash(cfg: CorpusConfig) -> str:
+    blob = json.dumps(content_config(cfg), sort_keys=True, ensure_ascii=False).encode("utf-8")
+    return hashlib.sha256(blob).hexdigest()[:10]
+
+
+def default_dir(cfg: CorpusConfig) -> Path:
+    safe = regex.sub(r"[^\p{L}\p{M}\p{N}._-]+", "_", cfg.name).strip("_") or "corpus"
+    return Path(cfg.prepared_dir) / f"{safe}-{config_hash(cfg)}"
+
+
+def resolve_source(cfg: CorpusConfig) -> tuple[Source, CorpusCard | None, str]:
+    """The located source, its card (built-ins only) and the corpus language."""
+    kind = cfg.source.kind if cfg.source is not None else "builtin"
+    if kind == "builtin":
+        name = cfg.source.name if cfg.source is not None and cfg.source.name else cfg.name
+        card = get_card(name)
+        if name not in BUILTIN_SOURCES:
+            raise UserError(f"corpora/{name}.yaml has no loader in textmad.corpus.sources.BUILTIN_SOURCES")
+        if cfg.language and cfg.language != card.language:
+            raise UserError(f"corpus.language = {cfg.language!r}, but the built-in corpus {name!r} is "
+                            f"{card.language!r}; leave corpus.language empty for built-in corpora")
+        return BUILTIN_SOURCES[name](), card, card.language
+    if not cfg.language:
+        raise UserError(f"corpus.language is required for a {kind} source (an ISO 639-1 code such as en or bn): "
+                        f"metrics segment words and pick reference vocabularies by language")
+    source = local_source(cfg.source) if kind == "local" else hub_source(cfg.source)
+    return source, None, cfg.language
+
+
+def _is_current(out: Path, config: dict, files: list[dict]) -> dict | None:
+    """The manifest of ``out`` when it was prepared from this config and these source files, intact."""
+    try:
+        manifest = read_json(out / "manifest.json")
+        if manifest.get("config") != config or manifest.get("source", {}).get("files") != files:
+            return None
+        for split in SPLITS:
+            entry = manifest["splits"][split]
+            if sha256_file(out / entry["file"]) != entry["sha256"]:
+                return None
+        return manifest
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _documents(source: Source, cfg: CorpusConfig) -> tuple[list[Document], dict]:
+    docs, counts = [], {"passages": 0, "pieces": 0, "too_short": 0}
+    for passage in source.passages(cfg):
+        counts["passages"] += 1
+        pieces = pack(clean_text(passage.text), cfg.max_chars)
+        counts["pieces"] += len(pieces)
+        for k, text in enumerate(pieces):
+            if len(text) < cfg.min_chars:
+                counts["too_short"] += 1
+                continue
+            doc_id = passage.id if len(pieces) == 1 else f"{passage.id}#{k}"
+            docs.append(Document(doc_id, text, passage.group or doc_id))
+    return docs, counts
+
+
+def _build(tmp: Path, cfg: CorpusConfig, source: Source, card: CorpusCard | None, language: str,
+           config: dict, files: list[dict]) -> dict:
+    docs, counts = _documents(source, cfg)
+    if not docs:
+        raise UserError(f"corpus {cfg.name!r}: no document of at least corpus.min_chars = {cfg.min_chars} "
+                        f"characters in {counts['passages']} passage(s); lower min_chars or check the source")
+    docs, counts["exact_duplicates"], counts["near_duplicates"] = deduplicate(docs)
+    counts["documents"] = len(docs)
+    splits = assign(docs, cfg.seed, cfg.heldout_share, cfg.fresh_share, cfg.max_docs, what=f"corpus {cfg.name!r}")
+    entries = {}
+    for name in SPLITS:
+        file = f"{name}.jsonl"
+        write_jsonl(tmp / file, ({"id": d.id, "text": d.text} for d in splits[name]))
+        entries[name] = {"file": file, "sha256": sha256_file(tmp / file),
+                         **split_stats([d.text for d in splits[name]])}
+    card_info = ({k: v for k, v in dataclasses.asdict(card).items() if k not in ("path", "expected_size")}
+                 if card else {"name": cfg.name})
+    manifest = {
+        "corpus": cfg.name,
+        "language": language,
+        "card": card_info,
+        "source": {"package": source.package, "version": source.version, "files": files, **source.details},
+        "seed": cfg.seed,
+        "config": config,
+        "counts": counts,
+        "splits": entries,
+    }
+    write_json(tmp / "manifest.json", manifest)  # last: a folder without it is never taken as prepared
+    return manifest
+
+
+def _swap_in(tmp: Path, out: Path) -> None:
+    if not out.exists():
+        os.rename(tmp, out)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+    os.rename(out, old / out.name)
+    try:
+        os.rename(tmp, out)
+    except OSError:
+        os.rename(old / out.name, out)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def prepare(cfg: CorpusConfig, out_dir: str | Path | None = None, force: bool = False) -> PreparedCorpus:
+    """Prepare (or reuse) the splits of ``cfg`` in ``out_dir`` (default: cfg.prepared_dir/<name>-<hash>)."""
+    if not (0 < cfg.heldout_share < 1 and 0 <= cfg.fresh_share < 1):
+        raise UserError(f"corpus.heldout_share = {cfg.heldout_share:g}, corpus.fresh_share = {cfg.fresh_share:g}; "
+                        f"accepted: 0 < heldout_share < 1 and 0 <= fresh_share < 1")
+    if cfg.min_chars < 1 or cfg.max_docs < 0 or cfg.seed < 0:
+        raise UserError(f"corpus.min_chars = {cfg.min_chars}, corpus.max_docs = {cfg.max_docs}, "
+                        f"corpus.seed = {cfg.seed}; accepted: min_chars >= 1, max_docs >= 0, seed >= 0")
+    if cfg.heldout_share + cfg.fresh_share >= 1:
+        raise UserError(f"corpus.heldout_share + corpus.fresh_share = {cfg.heldout_share + cfg.fresh_share:g}; "
+                        f"they must leave a training pool (sum < 1)")
+    if cfg.min_chars > cfg.max_chars:
+        raise UserError(f"corpus.min_chars = {cfg.min_chars} exceeds corpus.max_chars = {cfg.max_chars}")
+    source, card, language = resolve_source(cfg)
+    out = Path(out_dir) if out_dir is not None else default_dir(cfg)
+    if out.exists() and not (out / "manifest.json").is_file() and any(out.iterdir()):
+        raise UserError(f"{out}: exists and is not a prepared corpus (no manifest.json); "
+                        f"refusing to overwrite it, choose another output folder")
+    config = content_config(cfg)
+    files = [{"path": str(p), "sha256": sha256_file(p), "bytes": p.stat().st_size} for p in source.files]
+    if not force and (manifest := _is_current(out, config, files)):
+        return PreparedCorpus(out, manifest, reused=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    os.chmod(tmp, 0o755)  # mkdtemp makes it private; a prepared corpus is shared like any output folder
+    try:
+        manifest = _build(tmp, cfg, source, card, language, config, files)
+        _swap_in(tmp, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return PreparedCorpus(out, manifest)

@@ -1,0 +1,93 @@
+"""Deduplication and the three disjoint splits: train, heldout, fresh.
+
+Splits are assigned by group (a group's documents always share a split), in an order fixed by
+sha256(seed, group): deterministic across machines and Python versions, unlike ``hash()``.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass
+
+from textmad.corpus.normalize import fold, words
+from textmad.errors import UserError
+from textmad.io import sha256_text
+
+SPLITS = ("train", "heldout", "fresh")
+
+
+@dataclass
+class Document:
+    id: str
+    text: str
+    group: str
+
+
+def deduplicate(docs: list[Document]) -> tuple[list[Document], int, int]:
+    """Keep the first of every set of duplicates: (kept, exact duplicates, near-duplicates).
+
+    A near-duplicate equals a kept document after case folding and whitespace collapsing.
+    """
+    kept, exact_seen, near_seen = [], set(), set()
+    exact = near = 0
+    for doc in docs:
+        e, n = sha256_text(doc.text), sha256_text(fold(doc.text))
+        if e in exact_seen:
+            exact += 1
+        elif n in near_seen:
+            near += 1
+        else:
+            exact_seen.add(e)
+            near_seen.add(n)
+            kept.append(doc)
+    return kept, exact, near
+
+
+def _rank(seed: int, group: str) -> str:
+    return hashlib.sha256(f"{seed}\0{group}".encode("utf-8")).hexdigest()
+
+
+def assign(docs: list[Document], seed: int, heldout_share: float, fresh_share: float, max_docs: int = 0,
+           what: str = "corpus") -> dict[str, list[Document]]:
+    """Shuffle by group, keep at most ``max_docs`` documents, and fill heldout, then fresh, then train."""
+    position = {id(d): i for i, d in enumerate(docs)}
+    ordered = sorted(docs, key=lambda d: (_rank(seed, d.group), position[id(d)]))
+    if max_docs:
+        ordered = ordered[:max_docs]
+    n = len(ordered)
+    want = {"heldout": max(1, round(n * heldout_share)),
+            "fresh": max(1, round(n * fresh_share)) if fresh_share > 0 else 0}
+    needed = want["heldout"] + want["fresh"] + 1
+    if n < needed:
+        raise UserError(f"{what}: {n} document(s) is too small for the requested splits "
+                        f"(heldout_share={heldout_share:g}, fresh_share={fresh_share:g} need at least {needed}: "
+                        f"one train document plus {want['heldout']} heldout and {want['fresh']} fresh); "
+                        f"use more text, a smaller corpus.min_chars, or a larger corpus.max_docs")
+    out = {name: [] for name in SPLITS}
+    group_split: dict[str, str] = {}
+    for doc in ordered:
+        split = group_split.get(doc.group)
+        if split is None:
+            split = next((s for s in ("heldout", "fresh") if len(out[s]) < want[s]), "train")
+            group_split[doc.group] = split
+        out[split].append(doc)
+    empty = [s for s in SPLITS if not out[s] and (s != "fresh" or fresh_share > 0)]
+    if empty:
+        raise UserError(f"{what}: the split(s) {', '.join(empty)} came out empty: {n} documents in "
+                        f"{len(group_split)} group(s) are too few to share out; use more text")
+    return out
+
+
+def split_stats(texts: list[str]) -> dict:
+    """Document, word, byte and type/token figures of one split (words as in normalize.words, case-folded)."""
+    counts = Counter(w.casefold() for t in texts for w in words(t))
+    tokens = sum(counts.values())
+    return {
+        "documents": len(texts),
+        "words": tokens,
+        "bytes": sum(len(t.encode("utf-8")) for t in texts),
+        "characters": sum(len(t) for t in texts),
+        "types": len(counts),
+        "hapax": sum(1 for c in counts.values() if c == 1),
+        "type_token_ratio": round(len(counts) / tokens, 6) if tokens else 0.0,
+    }

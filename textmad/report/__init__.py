@@ -1,0 +1,1 @@
+"""The views: `textmad inspect`, `textmad report` and `textmad compare`, read only from run directories."""

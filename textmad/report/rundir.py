@@ -1,0 +1,188 @@
+"""Reading a run directory (the single source of truth) for the views: nothing here writes.
+
+A run is ``recipe.yaml``, ``environment.json``, ``corpus.json``, ``gen-000/`` shared by every arm,
+``<arm>/gen-NNN/`` for k >= 1 and the run table ``metrics.jsonl`` (or ``metrics.csv``).
+"""
+from __future__ import annotations
+
+import csv
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import yaml
+
+from textmad.errors import UserError
+from textmad.io import read_jsonl
+from textmad.recipe import ArmConfig, arm_name
+
+GEN_DIR = re.compile(r"gen-(\d{3,})")
+# numeric columns of the run table that describe the row rather than measure the generation
+NOT_METRICS = {"generation", "seed", "real_share"}
+
+
+def gen_name(k: int) -> str:
+    return f"gen-{k:03d}"
+
+
+def is_run_dir(path: Path) -> bool:
+    return (path / "recipe.yaml").is_file() and (path / "gen-000").is_dir()
+
+
+@dataclass
+class Run:
+    path: Path
+    label: str = ""  # how the run is named beside other runs in a report or a comparison
+    recipe: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.path = Path(self.path)
+        if not is_run_dir(self.path):
+            raise UserError(f"{self.path}: not a run directory (expected recipe.yaml and gen-000/ "
+                            f"written by `textmad run`)")
+        try:
+            self.recipe = yaml.safe_load((self.path / "recipe.yaml").read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as e:
+            raise UserError(f"{self.path / 'recipe.yaml'}: not valid YAML: {e}") from None
+        self.label = self.label or self.path.name
+
+    def _json(self, name: str) -> dict:
+        path = self.path / name
+        if not path.is_file():
+            return {}
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as e:
+            raise UserError(f"{path}: not valid JSON: {e}") from None
+
+    @cached_property
+    def environment(self) -> dict:
+        return self._json("environment.json")
+
+    @cached_property
+    def corpus(self) -> dict:
+        return self._json("corpus.json")
+
+    @property
+    def language(self) -> str:
+        return (self.corpus.get("language") or (self.recipe.get("corpus") or {}).get("language") or "und")
+
+    @property
+    def corpus_name(self) -> str:
+        return self.corpus.get("name") or (self.recipe.get("corpus") or {}).get("name") or "?"
+
+    @cached_property
+    def arms(self) -> list[str]:
+        """Arm folders in recipe order, then any other arm folder found on disk."""
+        declared = [arm_name(ArmConfig(**arm)) for arm in (self.recipe.get("loop") or {}).get("arms") or []]
+        on_disk = sorted(p.name for p in self.path.iterdir()
+                         if p.is_dir() and not GEN_DIR.fullmatch(p.name) and any(p.glob("gen-*/DONE")))
+        return [a for a in declared if a in on_disk] + [a for a in on_disk if a not in declared]
+
+    def gen_dir(self, arm: str | None, k: int) -> Path:
+        return self.path / gen_name(0) if k == 0 else self.path / (arm or "") / gen_name(k)
+
+    def generations(self, arm: str | None) -> list[int]:
+        """Finished generations of ``arm`` (0 first; the shared gen-000 counts for every arm)."""
+        found = [0] if (self.path / gen_name(0) / "DONE").is_file() else []
+        if arm:
+            found += sorted(int(m.group(1)) for p in (self.path / arm).glob("gen-*")
+                            if (m := GEN_DIR.fullmatch(p.name)) and int(m.group(1)) > 0 and (p / "DONE").is_file())
+        return found
+
+    def check_arm(self, arm: str | None) -> str | None:
+        if arm is None or arm in self.arms:
+            return arm
+        modes = [a for a in self.arms if a.split("-")[0] == arm]
+        if len(modes) == 1:
+            return modes[0]
+        raise UserError(f"{self.path}: no arm {arm!r}; this run has: {', '.join(self.arms) or 'none finished'}")
+
+    def _gen_file(self, arm: str | None, k: int, name: str) -> Path:
+        d = self.gen_dir(arm, k)
+        if not (d / "DONE").is_file():
+            done = ", ".join(gen_name(g) for g in self.generations(arm)) or "none"
+            raise UserError(f"{d}: generation {k} of arm {arm or '(shared)'} is not finished (no DONE); "
+                            f"finished: {done}")
+        return d / name
+
+    def samples(self, arm: str | None, k: int) -> list[dict]:
+        return read_jsonl(self._gen_file(arm, k, "samples.jsonl"))
+
+    def train_mix(self, arm: str | None, k: int) -> list[dict]:
+        return read_jsonl(self._gen_file(arm, k, "train_mix.jsonl"))
+
+    def train_log(self, arm: str | None, k: int) -> list[dict]:
+        path = self._gen_file(arm, k, "train_log.jsonl")
+        return read_jsonl(path) if path.is_file() else []
+
+    @cached_property
+    def table(self) -> list[dict]:
+        """The run table: one row per arm and generation, generation 0 repeated for each arm."""
+        jsonl, csv_path = self.path / "metrics.jsonl", self.path / "metrics.csv"
+        if jsonl.is_file():
+            rows = read_jsonl(jsonl)
+        elif csv_path.is_file():
+            with open(csv_path, encoding="utf-8", newline="") as f:
+                rows = [{k: _number(v) for k, v in row.items()} for row in csv.DictReader(f)]
+        else:
+            raise UserError(f"{self.path}: no metrics.jsonl or metrics.csv; the run has not finished a generation "
+                            f"(resume it with `textmad run`)")
+        for row in rows:
+            row["generation"] = int(row["generation"])
+        return rows
+
+    def metric_names(self) -> list[str]:
+        return metric_columns(self.table)
+
+    def series(self, metric: str) -> dict[str, list[tuple[int, float]]]:
+        """arm -> [(generation, value)] for the numeric values of ``metric``."""
+        out: dict[str, list[tuple[int, float]]] = {}
+        for row in self.table:
+            value = row.get(metric)
+            if is_number(value):
+                out.setdefault(str(row.get("arm", "")), []).append((row["generation"], float(value)))
+        return {arm: sorted(points) for arm, points in out.items()}
+
+    def value(self, arm: str, k: int, metric: str) -> float | None:
+        for row in self.table:
+            if str(row.get("arm", "")) == arm and row["generation"] == k and is_number(row.get(metric)):
+                return float(row[metric])
+        return None
+
+
+def is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _number(text: str):
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def metric_columns(rows: list[dict]) -> list[str]:
+    """Numeric columns of a run table: registered metrics in registry order, then the rest by name."""
+    from textmad.evaluate import METRICS
+
+    seen = {k for row in rows for k, v in row.items() if is_number(v) and k not in NOT_METRICS}
+    registered = [m.name for m in METRICS if m.name in seen]
+    return registered + sorted(seen - set(registered))
+
+
+def open_runs(paths: list[str]) -> list[Run]:
+    """Runs labelled by folder name, or by parent/name where two runs share a name."""
+    runs = [Run(Path(p)) for p in paths]
+    names = [r.path.name for r in runs]
+    for r in runs:
+        if names.count(r.path.name) > 1:
+            r.label = f"{r.path.parent.name}/{r.path.name}"
+    return runs
