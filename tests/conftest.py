@@ -3,9 +3,16 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 from pathlib import Path
 
 import pytest
+import torch
+
+# Test models are tiny: one intra-op thread per process is as fast alone and avoids the spin-wait
+# slowdown (10x and more) of several multi-threaded processes sharing a couple of cores. Subprocesses
+# get the same through OMP_NUM_THREADS (see subprocess_env), so in- and out-of-process runs compute alike.
+torch.set_num_threads(1)
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "recipes" / "tiny.yaml"
@@ -15,6 +22,14 @@ def location_overrides(base: Path) -> list[str]:
     """Overrides that put a run's outputs and caches under ``base`` (caches are shared per session)."""
     return [f"output_dir={base / 'runs'}", f"corpus.prepared_dir={base.parent / 'prepared'}",
             f"model.cache_dir={base.parent / 'cache'}"]
+
+
+def subprocess_env(**extra: str) -> dict:
+    """The environment for a `textmad` subprocess: this checkout importable, one thread per process."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1", **extra}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in [extra.get("PYTHONPATH", ""), str(ROOT),
+                                                    os.environ.get("PYTHONPATH", "")] if p)
+    return env
 
 
 def run_textmad(*argv: str) -> tuple[int, str, str]:

@@ -13,6 +13,7 @@ from textmad.cli import main as cli_main
 from textmad.corpus import SPLITS, get_card, list_corpora, load_prepared, prepare, reference_frequencies
 from textmad.corpus import sources
 from textmad.corpus.normalize import clean_text, cut, pack, words
+from textmad.corpus.splits import Document, deduplicate
 from textmad.errors import UserError
 from textmad.recipe import CorpusConfig, SourceConfig
 
@@ -166,14 +167,22 @@ def test_refuses_to_overwrite_a_folder_that_is_not_a_prepared_corpus(tmp_path):
 
 def test_exact_and_near_duplicates_are_removed(tmp_path):
     base = doc_paragraphs(12).split("\n\n")
-    variants = [base[0], base[1].upper(), "  ".join(base[2].split(" ")), base[3].replace(" ", "\n", 3)]
+    # Whitespace variants are exact duplicates once normalised; case variants are near-duplicates.
+    variants = [base[0], "  ".join(base[2].split(" ")), base[1].upper(), base[3].swapcase()]
     path = tmp_path / "dups.txt"
     path.write_text("\n\n".join(base + variants), encoding="utf-8")
     corpus = prepare(local(tmp_path, path, min_chars=50, fresh_share=0.2))
     counts = corpus.manifest["counts"]
-    assert (counts["exact_duplicates"], counts["near_duplicates"], counts["documents"]) == (1, 3, 12)
+    assert (counts["exact_duplicates"], counts["near_duplicates"], counts["documents"]) == (2, 2, 12)
     texts = [row["text"].casefold() for split in SPLITS for row in corpus.split(split)]
     assert len(texts) == len(set(texts)) == 12
+
+
+def test_near_duplicate_key_folds_case_and_whitespace():
+    docs = [Document("a", "Straße  und\nWeg", "a"), Document("b", "STRASSE UND WEG", "b"),
+            Document("c", "Strasse und Wege", "c")]
+    kept, exact, near = deduplicate(docs)
+    assert [d.id for d in kept] == ["a", "c"] and (exact, near) == (0, 1)
 
 
 # ---------------------------------------------------------------- Unicode
@@ -202,7 +211,8 @@ def test_words_and_cuts_are_unicode_aware():
     assert words("ক্ষমা করো, লক্ষ্মী!") == ["ক্ষমা", "করো", "লক্ষ্মী"]
     assert words("don't stop co-op 42") == ["don't", "stop", "co-op", "42"]
     sentences = "প্রথম বাক্যটি এখানে শেষ। দ্বিতীয় বাক্যটি এখানে শেষ। তৃতীয় বাক্যটি এখানে শেষ।"
-    assert cut(sentences, 50) == ["প্রথম বাক্যটি এখানে শেষ। দ্বিতীয় বাক্যটি এখানে শেষ।", "তৃতীয় বাক্যটি এখানে শেষ।"]
+    assert cut(sentences, 55) == ["প্রথম বাক্যটি এখানে শেষ। দ্বিতীয় বাক্যটি এখানে শেষ।", "তৃতীয় বাক্যটি এখানে শেষ।"]
+    assert cut(sentences, 30) == [s.strip() + "।" for s in sentences.split("।") if s.strip()]  # cut at the danda
     no_spaces = "ক্ষ" * 10
     pieces = cut(no_spaces, 7)
     assert "".join(pieces) == no_spaces and all(len(p) <= 7 and p.startswith("ক্ষ") for p in pieces)
@@ -241,8 +251,9 @@ def test_local_jsonl_without_the_text_field(tmp_path):
 @pytest.mark.parametrize("suffix", [".txt", ".jsonl"])
 def test_non_utf8_names_the_file_and_byte_offset(tmp_path, suffix):
     path = tmp_path / f"latin1{suffix}"
-    path.write_bytes(b'{"text": "caf' + "é".encode("latin-1") + b'"}\n')
-    with pytest.raises(UserError, match=rf"{regex.escape(str(path))}: not UTF-8 at byte offset 12"):
+    prefix = b'{"text": "caf'
+    path.write_bytes(prefix + "é".encode("latin-1") + b'"}\n')
+    with pytest.raises(UserError, match=rf"{regex.escape(str(path))}: not UTF-8 at byte offset {len(prefix)}\b"):
         prepare(local(tmp_path, path))
 
 
@@ -271,7 +282,7 @@ def test_empty_file_unknown_name_too_small_and_missing_language(tmp_path):
         prepare(local(tmp_path, small, min_chars=50))
     with pytest.raises(UserError, match=r"no document of at least corpus.min_chars = 5000"):
         prepare(local(tmp_path, small, min_chars=5000, max_chars=6000))
-    with pytest.raises(UserError, match="corpus.language is required"):
+    with pytest.raises(UserError, match=r"corpus.language \(--language on the command line\) is required"):
         prepare(local(tmp_path, small, language=""))
 
 

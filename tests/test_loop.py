@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, TINY, location_overrides, run_textmad
+from conftest import ROOT, TINY, location_overrides, run_textmad, subprocess_env
 from textmad.io import read_json, read_jsonl
 
 ARMS = {"replace": "replace", "fresh-50": "fresh"}
@@ -40,10 +40,6 @@ def without_timings(obj):
     if isinstance(obj, list):
         return [without_timings(v) for v in obj]
     return obj
-
-
-def textmad_env() -> dict:
-    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
 
 
 def test_run_directory_is_complete(tiny_run):
@@ -112,7 +108,7 @@ def test_resume_after_kill_matches_an_uninterrupted_run(tiny_run, session_dir):
     base.mkdir(parents=True)
     log = base / "killed.log"
     with open(log, "wb") as stderr:
-        proc = subprocess.Popen(command, cwd=ROOT, env=textmad_env(), stdout=subprocess.DEVNULL,
+        proc = subprocess.Popen(command, cwd=ROOT, env=subprocess_env(), stdout=subprocess.DEVNULL,
                                 stderr=stderr, start_new_session=True)
     target = run / "replace" / "gen-002"
     deadline = time.monotonic() + 300
@@ -140,7 +136,7 @@ def test_resume_after_kill_matches_an_uninterrupted_run(tiny_run, session_dir):
 
 def test_a_non_finite_loss_stops_the_run_naming_generation_and_step(session_dir):
     base = session_dir / "nan"
-    status, _, err = run_textmad("run", str(TINY), *location_overrides(base), "train.learning_rate=1e6",
+    status, _, err = run_textmad("run", str(TINY), *location_overrides(base), "train.learning_rate=1.0e+30",
                                  "train.max_grad_norm=0", "train.warmup_ratio=0")
     assert status == 2
     assert "generation 0" in err and "at step" in err and ("nan" in err or "inf" in err), err
@@ -203,10 +199,11 @@ def test_two_processes_match_the_single_process_structure_and_write_each_file_on
         pytest.skip("the accelerate CLI is not on PATH")
     base = session_dir / "two"
     (tmp_path / "sitecustomize.py").write_text(WRITE_LOGGER, encoding="utf-8")
-    env = textmad_env()
-    env.update(PYTHONPATH=os.pathsep.join([str(tmp_path), env["PYTHONPATH"]]), TEXTMAD_WRITE_ROOT=str(base),
-               TEXTMAD_WRITE_LOG=str(tmp_path / "writes"), OMP_NUM_THREADS="1")
-    command = ["accelerate", "launch", "--cpu", "--num_processes", "2", "--num_machines", "1",
+    env = subprocess_env(PYTHONPATH=str(tmp_path), TEXTMAD_WRITE_ROOT=str(base), TEXTMAD_WRITE_LOG=str(tmp_path / "writes"),
+                   ACCELERATE_USE_CPU="1")
+    # accelerate's --cpu launcher starts one process unless mpirun is installed; torchrun (--multi_gpu)
+    # with ACCELERATE_USE_CPU gives 2 processes on gloo
+    command = ["accelerate", "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
                "--mixed_precision", "no", "--dynamo_backend", "no", "-m", "textmad", "run", str(TINY),
                *location_overrides(base)]
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)

@@ -16,13 +16,18 @@ TINY = {"vocab_size": 400, "hidden_size": 32, "num_layers": 1, "num_heads": 2, "
 
 
 def texts():
-    return [line for line in LEE.read_text(encoding="utf-8").splitlines() if line.strip()][:120]
+    return [line for line in LEE.read_text(encoding="utf-8").splitlines() if line.strip()][:30]
 
 
-def make(tmp_path, **train_cfg):
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("cache")
+
+
+def make(cache, **train_cfg):
     r = load_recipe(data={"loop": {"arms": [{"mode": "replace"}]},
-                          "model": {"cache_dir": str(tmp_path / "cache"), "scratch": TINY},
-                          "train": {"batch_size": 8, "seq_len": 32, "learning_rate": 3e-3, **train_cfg}})
+                          "model": {"cache_dir": str(cache), "scratch": TINY},
+                          "train": {"batch_size": 16, "seq_len": 32, "learning_rate": 1e-2, **train_cfg}})
     model, tok = M.load_base(r, texts(), Accelerator(cpu=True))
     return r, model, tok
 
@@ -44,8 +49,8 @@ def test_packing_puts_eos_between_documents_and_masks_padding():
     assert split_validation(20, 0.1, seed=3) == (train_idx, val_idx)
 
 
-def test_loss_falls_and_figures_are_reported(tmp_path):
-    r, model, tok = make(tmp_path)
+def test_loss_falls_and_figures_are_reported(cache, tmp_path):
+    r, model, tok = make(cache)
     log = tmp_path / "train_log.jsonl"
     out = train(model, tok, texts(), r.train, Accelerator(cpu=True), seed=0, epochs=2.0, log_path=log)
     curve = [row["loss"] for row in out["loss_curve"]]
@@ -56,26 +61,26 @@ def test_loss_falls_and_figures_are_reported(tmp_path):
     assert abs(out["loss_curve"][-1]["epoch"] - 2.0) < 1e-6
 
 
-def test_fractional_epochs_and_max_steps(tmp_path):
-    r, model, tok = make(tmp_path, max_steps=3)
+def test_fractional_epochs_and_max_steps(cache):
+    r, model, tok = make(cache, max_steps=3)
     assert train(model, tok, texts(), r.train, Accelerator(cpu=True), seed=0, epochs=5.0)["steps"] == 3
-    r, model, tok = make(tmp_path)
+    r, model, tok = make(cache)
     full = train(model, tok, texts(), r.train, Accelerator(cpu=True), seed=0, epochs=1.0)["steps"]
     half = train(model, tok, texts(), r.train, Accelerator(cpu=True), seed=0, epochs=0.5)["steps"]
     assert half == -(-full // 2)
 
 
-def test_same_seed_gives_identical_weights(tmp_path):
+def test_same_seed_gives_identical_weights(cache):
     states = []
     for seed in (0, 0, 1):
-        r, model, tok = make(tmp_path, max_steps=4, grad_accum=2)
+        r, model, tok = make(cache, max_steps=4, grad_accum=2)
         train(model, tok, texts(), r.train, Accelerator(cpu=True), seed=seed, epochs=1.0)
         states.append(model.state_dict())
     assert all(torch.equal(a, b) for a, b in zip(states[0].values(), states[1].values()))
     assert not all(torch.equal(a, b) for a, b in zip(states[0].values(), states[2].values()))
 
 
-def test_non_finite_loss_names_the_step(tmp_path):
-    r, model, tok = make(tmp_path, learning_rate=1e30, schedule="constant", warmup_ratio=0.0, max_steps=20)
+def test_non_finite_loss_names_the_step(cache):
+    r, model, tok = make(cache, learning_rate=1e30, schedule="constant", warmup_ratio=0.0, max_steps=20)
     with pytest.raises(NonFiniteLoss, match=r"gen 3: the training loss is (nan|inf) at step \d+ of 20"):
         train(model, tok, texts(), r.train, Accelerator(cpu=True), seed=0, epochs=1.0, desc="gen 3")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import os
 import platform
 import shutil
 import subprocess
@@ -64,7 +65,15 @@ def main_run(args) -> int:
         recipe.name = args.new_name
     from accelerate import Accelerator
 
-    Loop(recipe, Accelerator(), source=args.recipe).run()
+    accelerator = Accelerator()
+    launched = int(os.environ.get("WORLD_SIZE", "1"))
+    if launched != accelerator.num_processes:
+        # each process would believe it is the only one and write every file itself
+        raise UserError(f"launched as {launched} processes but Accelerate set up {accelerator.num_processes} "
+                        f"({accelerator.distributed_type}); on a machine without GPUs run "
+                        f"`ACCELERATE_USE_CPU=1 accelerate launch --multi_gpu --num_processes {launched} "
+                        f"-m textmad run ...` (accelerate's --cpu launcher starts a single process without mpirun)")
+    Loop(recipe, accelerator, source=args.recipe).run()
     return 0
 
 

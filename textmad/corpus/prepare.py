@@ -93,7 +93,7 @@ def resolve_source(cfg: CorpusConfig) -> tuple[Source, CorpusCard | None, str]:
                             f"{card.language!r}; leave corpus.language empty for built-in corpora")
         return BUILTIN_SOURCES[name](), card, card.language
     if not cfg.language:
-        raise UserError(f"corpus.language is required for a {kind} source (an ISO 639-1 code such as en or bn): "
+        raise UserError(f"corpus.language (--language on the command line) is required for a {kind} source (an ISO 639-1 code such as en or bn): "
                         f"metrics segment words and pick reference vocabularies by language")
     source = local_source(cfg.source) if kind == "local" else hub_source(cfg.source)
     return source, None, cfg.language

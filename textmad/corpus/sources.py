@@ -106,7 +106,7 @@ def _wiki_passages(path: Path) -> Callable[[CorpusConfig], Iterator[Passage]]:
             for title, markup, _pageid in extract_pages(f, filter_namespaces=("0",)):
                 if markup.lstrip()[:9].upper() == "#REDIRECT":
                     continue
-                yield Passage(f"{title}", wiki_prose(markup))
+                yield Passage(title, wiki_prose(markup))
     return passages
 
 

@@ -78,7 +78,8 @@ def merge(*results: dict) -> dict:
     return {**values, "evaluation": meta}
 
 
-def _reference_ranking(reference_texts, language: str, cfg: EvaluateConfig) -> tuple[list[str] | None, str]:
+def _reference_ranking(reference_texts, reference_tokens, language: str,
+                       cfg: EvaluateConfig) -> tuple[list[str] | None, str]:
     if cfg.tail.reference == "wordfreq":
         try:
             from textmad.corpus import reference_frequencies
@@ -87,7 +88,9 @@ def _reference_ranking(reference_texts, language: str, cfg: EvaluateConfig) -> t
             return None, f"wordfreq reference for {language!r} unavailable: {e}"
     if not reference_texts:
         return None, "no reference text (the generation-0 training pool) was given"
-    return tl.rank_vocabulary(w for text in reference_texts for w in word_tokens(text)), ""
+    if reference_tokens is None:
+        reference_tokens = [word_tokens(text) for text in reference_texts]
+    return tl.rank_vocabulary(w for doc in reference_tokens for w in doc), ""
 
 
 def _model_free(docs_texts: list[str], docs_tokens: list[list[str]], families, language: str,
@@ -101,40 +104,43 @@ def _model_free(docs_texts: list[str], docs_tokens: list[list[str]], families, l
     if "diversity" in families or "formality" in families:
         div_sample = div.sample_documents(docs_tokens, cfg.diversity.sample_words, cfg.seed)
     total = sum(len(d) for d in docs_tokens)
-
-    if "tail" in families:
-        if tail_sample is None:
-            reason = (f"too little text: {total} words < evaluate.tail.sample_words = {cfg.tail.sample_words}")
-            unavailable.update({n: reason for n in METRICS.names("tail")})
-        elif band_sets is None:
-            unavailable.update({n: ranking_reason for n in METRICS.names("tail")})
-            counts = Counter(w for d in tail_sample for w in d)
-            values["unseen_mass"] = tl.unseen_mass(counts)
-            values["zipf_exponent"] = tl.zipf_exponent(counts, cfg.tail.torso_ranks)
-        else:
-            flat = [w for d in tail_sample for w in d]
-            values.update(tl.tail_metrics(flat, band_sets, cfg.tail.torso_ranks))
-        if tail_sample is not None:
-            sizes["tail_documents"] = len(tail_sample)
-
-    if "diversity" in families:
-        if div_sample is None:
-            reason = (f"too little text: {total} words < evaluate.diversity.sample_words = "
-                      f"{cfg.diversity.sample_words}")
-            unavailable.update({n: reason for n in METRICS.names("diversity")})
-        else:
-            strings = [" ".join(d) for d in div_sample]
-            # zlib releases the GIL: the (slow, level-9) compression runs beside the n-gram counting.
-            with ThreadPoolExecutor(max_workers=1) as pool:
-                compressed = pool.submit(div.compression_ratio, strings)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # zlib releases the GIL: the slow level-9 compression runs beside every other metric.
+        compressed = None
+        if "diversity" in families and div_sample is not None:
+            compressed = pool.submit(div.compression_ratio, [" ".join(d) for d in div_sample])
+        if "tail" in families:
+            if tail_sample is None:
+                reason = f"too little text: {total} words < evaluate.tail.sample_words = {cfg.tail.sample_words}"
+                unavailable.update({n: reason for n in METRICS.names("tail")})
+            elif band_sets is None:
+                unavailable.update({n: ranking_reason for n in METRICS.names("tail")})
+                counts = Counter(w for d in tail_sample for w in d)
+                values["unseen_mass"] = tl.unseen_mass(counts)
+                values["zipf_exponent"] = tl.zipf_exponent(counts, cfg.tail.torso_ranks)
+            else:
+                values.update(tl.tail_metrics([w for d in tail_sample for w in d], band_sets, cfg.tail.torso_ranks))
+            if tail_sample is not None:
+                sizes["tail_documents"] = len(tail_sample)
+        if "diversity" in families:
+            if div_sample is None:
+                reason = (f"too little text: {total} words < evaluate.diversity.sample_words = "
+                          f"{cfg.diversity.sample_words}")
+                unavailable.update({n: reason for n in METRICS.names("diversity")})
+            else:
                 values.update(div.ngram_stats(div_sample))
                 values["self_bleu"] = div.self_bleu(div_sample, cfg.diversity.self_bleu_docs, cfg.seed)
-                values["compression_ratio"] = compressed.result()
-            if values["self_bleu"] is None:
-                unavailable["self_bleu"] = "fewer than 2 documents in the sample"
-            sizes["diversity_documents"] = len(div_sample)
-        values.update(div.length_stats(docs_tokens))
+                if values["self_bleu"] is None:
+                    unavailable["self_bleu"] = "fewer than 2 documents in the sample"
+                sizes["diversity_documents"] = len(div_sample)
+            values.update(div.length_stats(docs_tokens))
+        _formality(values, unavailable, docs_texts, docs_tokens, div_sample, total, families, language, cfg)
+        if compressed is not None:
+            values["compression_ratio"] = compressed.result()
+    return values, unavailable, sizes
 
+
+def _formality(values, unavailable, docs_texts, docs_tokens, div_sample, total, families, language, cfg) -> None:
     if "formality" in families:
         if div_sample is None:
             reason = (f"too little text: {total} words < evaluate.diversity.sample_words = "
@@ -147,7 +153,6 @@ def _model_free(docs_texts: list[str], docs_tokens: list[list[str]], families, l
                                                   [w for d in div_sample for w in d], language)
             values.update(found)
             unavailable.update(missing)
-    return values, unavailable, sizes
 
 
 def _vs_real(values: dict, unavailable: dict, real: dict | None) -> None:
@@ -208,12 +213,13 @@ def score_texts(texts: list[str], *, language: str, reference_texts: list[str] |
     generation 0's result (this format or its flat metrics), the baseline of ``*_vs_gen0``.
     """
     families = [f for f in MODEL_FREE if f in cfg.metrics]
+    docs_tokens = [word_tokens(t) for t in texts]
     band_sets, ranking_reason = None, ""
     if "tail" in families:
-        ranked, ranking_reason = _reference_ranking(reference_texts, language, cfg)
+        ranked, ranking_reason = _reference_ranking(reference_texts, docs_tokens if reference_texts is texts else None,
+                                                    language, cfg)
         if ranked is not None:
             band_sets = tl.bands(ranked, cfg.tail.head_ranks, cfg.tail.torso_ranks)
-    docs_tokens = [word_tokens(t) for t in texts]
     values, unavailable, sizes = _model_free(texts, docs_tokens, families, language, band_sets,
                                              ranking_reason, cfg)
     meta = {"sample": {"seed": cfg.seed, "tail_words": cfg.tail.sample_words,
@@ -222,7 +228,7 @@ def score_texts(texts: list[str], *, language: str, reference_texts: list[str] |
             "tail_reference": cfg.tail.reference, "language": language}
     real = None
     if real_texts:
-        real_tokens = [word_tokens(t) for t in real_texts]
+        real_tokens = docs_tokens if real_texts is texts else [word_tokens(t) for t in real_texts]
         real, _, real_sizes = _model_free(real_texts, real_tokens, families, language, band_sets,
                                           ranking_reason, cfg)
         meta["sample"]["real_documents"] = len(real_texts)

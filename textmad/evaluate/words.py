@@ -52,4 +52,6 @@ def words(text: str) -> list[str]:
 
 def tokens(text: str) -> list[str]:
     """Words normalised for counting: NFC (one spelling per character sequence), then casefolded."""
-    return words(unicodedata.normalize("NFC", text).casefold())
+    if not unicodedata.is_normalized("NFC", text):  # the check is much cheaper than normalising
+        text = unicodedata.normalize("NFC", text)
+    return words(text.casefold())

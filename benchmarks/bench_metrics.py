@@ -1,0 +1,190 @@
+"""Speed and agreement of the model-free metrics, side by side with the reference libraries.
+
+    python benchmarks/bench_metrics.py [--words 1000000] [--repeats 3]
+
+Input: about 1 million word tokens of real English (the Wikipedia dump shipped in gensim's test
+data, prose via gensim's filter_wiki, repeated as needed) and of Bengali (the Quran-bn translations
+of Debian's texlive-lang-other, TeX macros stripped crudely; under /usr/share or $TEXTMAD_DEBIAN_ROOT),
+cut into documents of about 200 words. Prints medians of repeated timings and the ratios:
+- every model-free metric (score_texts: tail, diversity, formality without the spaCy tagger) at a
+  sample of the full size, per language, and the two together;
+- compression ratio and n-gram diversity against the ``diversity`` package on the same tokens;
+- self-BLEU against NLTK sentence_bleu (method1) per document (NLTK on a smaller sample: it is slow);
+- the spaCy F-score tagger (a model, timed apart), and perplexity throughput of a tiny Llama.
+"""
+from __future__ import annotations
+
+import argparse
+import bz2
+import os
+import re
+import statistics
+import time
+from pathlib import Path
+
+from textmad.evaluate import diversity as div
+from textmad.evaluate import formality as fm
+from textmad.evaluate.score import score_texts
+from textmad.evaluate.words import tokens
+from textmad.recipe import EvaluateConfig
+
+DOC_WORDS = 200
+QURAN = "usr/share/texlive/texmf-dist/tex/latex/quran-bn"
+
+
+def english_text() -> str:
+    import gensim
+    from gensim.corpora.wikicorpus import extract_pages, filter_wiki
+
+    path = (Path(gensim.__file__).parent / "test" / "test_data" /
+            "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2")
+    with bz2.open(path, "rb") as f:
+        return "\n".join(filter_wiki(markup) for _, markup, _ in extract_pages(f)
+                         if not markup.lstrip().lower().startswith("#redirect"))
+
+
+def bengali_text() -> str:
+    roots = [os.environ.get("TEXTMAD_DEBIAN_ROOT", ""), "/", "/tmp/deb/x"]
+    for root in roots:
+        folder = Path(root or "/") / QURAN
+        files = sorted(folder.glob("qurantext-bn*.translation.def"))
+        if files:
+            text = "\n".join(p.read_text(encoding="utf-8") for p in files)
+            text = re.sub(r"\\qt@no\{[^}]*\}", " ", text)
+            return re.sub(r"\\[A-Za-z@]+", " ", text).replace("{", " ").replace("}", " ")
+    raise SystemExit(f"Quran-bn text not found under {roots} (apt-get download texlive-lang-other and set "
+                     f"TEXTMAD_DEBIAN_ROOT to where it is extracted)")
+
+
+def documents(text: str, n_words: int) -> list[str]:
+    """Documents of about DOC_WORDS words (cut on whitespace), the text repeated until n_words."""
+    pieces = text.split()
+    docs, total = [], 0
+    while total < n_words:
+        for i in range(0, len(pieces), DOC_WORDS):
+            docs.append(" ".join(pieces[i:i + DOC_WORDS]))
+            total += len(tokens(docs[-1]))
+            if total >= n_words:
+                break
+    return docs
+
+
+def median_time(fn, repeats: int) -> tuple[float, object]:
+    times, out = [], None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), out
+
+
+def bench_language(name, language, docs, n_words, repeats):
+    cfg = EvaluateConfig()
+    cfg.metrics = ["tail", "diversity", "formality"]
+    cfg.tail.sample_words = cfg.diversity.sample_words = n_words
+    t_all, result = median_time(lambda: score_texts(docs, language=language, reference_texts=docs,
+                                                    real_texts=None, cfg=cfg), repeats)
+    print(f"\n== {name}: {len(docs)} documents, {n_words} word tokens per sample")
+    print(f"score_texts, every model-free metric (reference = the same text):  median {t_all:.2f} s")
+    for key in ("tail_coverage", "unseen_mass", "zipf_exponent", "distinct_1", "distinct_4", "entropy_4",
+                "compression_ratio", "self_bleu", "repeated_4gram_share", "formality_lexical", "sadhu_share"):
+        if result.get(key) is not None:
+            print(f"  {key:<22} {result[key]:.4f}")
+
+    sample = div.sample_documents([tokens(d) for d in docs], n_words, cfg.seed)
+    strings = [" ".join(d) for d in sample]
+    from diversity import compression_ratio, ngram_diversity_score
+
+    t_ours_c, ours_c = median_time(lambda: div.compression_ratio(strings), repeats)
+    t_ref_c, ref_c = median_time(lambda: compression_ratio(strings, "gzip"), repeats)
+    t_ours_n, ours_n = median_time(lambda: div.ngram_stats(sample)["ngram_diversity"], repeats)
+    t_ref_n, ref_n = median_time(lambda: ngram_diversity_score(strings, 4), repeats)
+    print(f"compression_ratio   ours {round(ours_c, 3)} in {t_ours_c:.2f} s | diversity {ref_c} in {t_ref_c:.2f} s "
+          f"| equal: {round(ours_c, 3) == ref_c} | speed x{t_ref_c / t_ours_c:.1f}")
+    print(f"ngram_diversity     ours {round(ours_n, 3)} in {t_ours_n:.2f} s (with distinct/entropy 1-4 and "
+          f"repeats) | diversity {ref_n} in {t_ref_n:.2f} s | equal: {round(ours_n, 3) == ref_n} | "
+          f"speed x{t_ref_n / t_ours_n:.1f}")
+
+    from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
+
+    k_nltk = 20
+    small = sample[:k_nltk]
+    t_nltk, ref_b = median_time(lambda: sum(
+        sentence_bleu(small[:i] + small[i + 1:], h, smoothing_function=SmoothingFunction().method1)
+        for i, h in enumerate(small)) / len(small), 1)
+    t_small, ours_small = median_time(lambda: div.self_bleu(small, k_nltk, seed=0), repeats)
+    t_ours_b, _ = median_time(lambda: div.self_bleu(sample, cfg.diversity.self_bleu_docs, cfg.seed), repeats)
+    k = min(cfg.diversity.self_bleu_docs, len(sample))
+    # NLTK's cost per document grows with the number of references (k - 1): scale its per-document time.
+    nltk_per_doc = t_nltk / k_nltk * (k - 1) / (k_nltk - 1)
+    print(f"self_bleu ({k_nltk} docs) ours {ours_small:.6f} | NLTK {ref_b:.6f} | equal to 1e-12: "
+          f"{abs(ours_small - ref_b) < 1e-12} | per document: ours {1e3 * t_small / k_nltk:.2f} ms, "
+          f"NLTK {1e3 * t_nltk / k_nltk:.1f} ms, x{t_nltk / t_small:.0f}")
+    print(f"self_bleu ({k} docs, the documented sample) ours {t_ours_b:.3f} s = {1e3 * t_ours_b / k:.2f} ms/doc; "
+          f"NLTK extrapolated {1e3 * nltk_per_doc:.0f} ms/doc, x{nltk_per_doc / (t_ours_b / k):.0f}")
+    return t_all
+
+
+def bench_tagger(docs, n_words=20000):
+    nlp, reason = fm._spacy_tagger()
+    if nlp is None:
+        print(f"\nspaCy F-score: not timed ({reason})")
+        return
+    texts, total = [], 0
+    for d in docs:
+        texts.append(d)
+        total += len(tokens(d))
+        if total >= n_words:
+            break
+    t, f = median_time(lambda: fm.heylighen_dewaele(texts)[0], 1)
+    print(f"\nspaCy Heylighen-Dewaele F-score (a tagger model, not in the 10 s budget): {total} words in "
+          f"{t:.2f} s = {total / t:,.0f} words/s; F = {f:.2f}")
+
+
+def bench_perplexity(docs, repeats):
+    import torch
+    from tokenizers import Tokenizer, models, pre_tokenizers, processors, trainers
+    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+    from textmad.evaluate.perplexity import perplexity
+
+    tok = Tokenizer(models.WordLevel(unk_token="<unk>"))
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    tok.train_from_iterator(docs[:2000], trainers.WordLevelTrainer(vocab_size=2000,
+                                                                   special_tokens=["<unk>", "<s>", "<pad>"]))
+    tok.post_processor = processors.TemplateProcessing(single="<s> $A", special_tokens=[("<s>", 1)])
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<s>", unk_token="<unk>", pad_token="<pad>")
+    torch.manual_seed(0)
+    config = LlamaConfig(vocab_size=2000, hidden_size=128, intermediate_size=384, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=4, max_position_embeddings=256)
+    model = LlamaForCausalLM(config).eval()
+    texts = docs[:200]
+    t, r = median_time(lambda: perplexity(model, tokenizer, texts, window=128, stride=64, batch_size=16), repeats)
+    print(f"\nperplexity, tiny Llama (2 layers x 128, vocab 2000), window 128 stride 64, {torch.get_num_threads()} "
+          f"threads: {r['tokens']} tokens in {t:.2f} s = {r['tokens'] / t:,.0f} scored tokens/s "
+          f"(ppl {r['ppl']:.1f}, bpb {r['bpb']:.3f})")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--words", type=int, default=1_000_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    print(f"cores available: {len(os.sched_getaffinity(0))}")
+    en = documents(english_text(), args.words)
+    bn = documents(bengali_text(), args.words)
+    tagger = fm._spacy_tagger
+    fm._spacy_tagger = lambda: (None, "timed apart")  # the tagger is a model: its own line below
+    try:
+        total = bench_language("English (gensim Wikipedia)", "en", en, args.words, args.repeats)
+        total += bench_language("Bengali (Quran-bn)", "bn", bn, args.words, args.repeats)
+    finally:
+        fm._spacy_tagger = tagger
+    print(f"\nall model-free metrics, English + Bengali, {args.words} words each: {total:.2f} s "
+          f"(budget 10 s: {'met' if total <= 10 else 'NOT met'})")
+    bench_tagger(en)
+    bench_perplexity(en, args.repeats)
+
+
+if __name__ == "__main__":
+    main()

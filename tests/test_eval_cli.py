@@ -1,0 +1,105 @@
+"""`textmad eval` on a run directory, a generation, a prepared corpus and plain files."""
+import csv
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from textmad.cli import main
+from textmad.io import read_json, read_jsonl, write_json, write_jsonl, write_text
+
+
+def lee_docs():
+    import gensim
+    path = Path(gensim.__file__).parent / "test" / "test_data" / "lee_background.cor"
+    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    """A finished run written by hand in the layout of DESIGN.md: gen-000 and replace/gen-001."""
+    import torch
+    from tokenizers import Tokenizer, models, pre_tokenizers, processors, trainers
+    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+    torch.set_num_threads(1)
+    tmp = tmp_path_factory.mktemp("evalrun")
+    docs = lee_docs()[:80]
+    write_jsonl(tmp / "source.jsonl", [{"text": d} for d in docs])
+    recipe = {"name": "r", "output_dir": str(tmp), "seed": 0,
+              "corpus": {"name": "lee-local", "language": "en", "prepared_dir": str(tmp / "prepared"),
+                         "source": {"kind": "local", "path": str(tmp / "source.jsonl"), "format": "jsonl"},
+                         "min_chars": 20, "heldout_share": 0.25, "fresh_share": 0.0},
+              "loop": {"generations": 1, "arms": [{"mode": "replace"}]},
+              "train": {"seq_len": 32},
+              "evaluate": {"tail": {"sample_words": 300, "head_ranks": 20, "torso_ranks": 100},
+                           "diversity": {"sample_words": 300, "self_bleu_docs": 5},
+                           "perplexity": {"max_docs": 4, "batch_size": 4}}}
+    run = tmp / "r"
+    write_text(run / "recipe.yaml", yaml.safe_dump(recipe))
+    write_json(run / "corpus.json", {"language": "en"})
+    tok = Tokenizer(models.WordLevel(unk_token="<unk>"))
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    tok.train_from_iterator(docs, trainers.WordLevelTrainer(vocab_size=300, special_tokens=["<unk>", "<s>", "<pad>"]))
+    tok.post_processor = processors.TemplateProcessing(single="<s> $A", special_tokens=[("<s>", 1)])
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<s>", unk_token="<unk>",
+                                        pad_token="<pad>", eos_token="<pad>")
+    config = LlamaConfig(vocab_size=300, hidden_size=16, intermediate_size=32, num_hidden_layers=1,
+                         num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=64)
+    for k, folder, samples in [(0, run / "gen-000", docs[:30]),
+                               (1, run / "replace" / "gen-001", [" ".join(docs[0].split()[:20] * 2)] * 20)]:
+        torch.manual_seed(k)
+        LlamaForCausalLM(config).save_pretrained(folder / "model")
+        tokenizer.save_pretrained(folder / "model")
+        write_jsonl(folder / "samples.jsonl", [{"id": str(i), "text": t} for i, t in enumerate(samples)])
+        write_jsonl(folder / "train_mix.jsonl", [{"id": str(i), "origin": "real", "text": t}
+                                                 for i, t in enumerate(docs[30:])])
+        write_json(folder / "metrics.json", {"arm": "gen-000" if k == 0 else "replace", "mode": "replace",
+                                             "generation": k, "seed": k, "metrics": {"heldout_ppl": -1.0}})
+        write_text(folder / "DONE", "x\n")
+    return run
+
+
+def test_eval_run_rewrites_metrics_and_table(run_dir, capsys):
+    assert main(["eval", str(run_dir), "--out", str(run_dir / "eval.json")]) == 0
+    g0 = read_json(run_dir / "gen-000" / "metrics.json")["metrics"]
+    g1 = read_json(run_dir / "replace" / "gen-001" / "metrics.json")["metrics"]
+    assert g0["heldout_ppl"] > 1 and g0["heldout_bpb"] > 0 and g0["gen0_ppl"] > 1
+    assert g0["tail_drop_vs_gen0"] == 0.0
+    assert g1["tail_drop_vs_gen0"] > 0 and g1["distinct_4"] < g0["distinct_4"]
+    assert g1["repeated_4gram_share"] > g0["repeated_4gram_share"]
+    assert g1["evaluation"]["sample"]["seed"] == 0
+    rows = read_jsonl(run_dir / "metrics.jsonl")
+    assert [(r["arm"], r["generation"]) for r in rows] == [("replace", 0), ("replace", 1)]
+    assert rows[1]["self_bleu"] == g1["self_bleu"] and "evaluation" not in rows[1]
+    with open(run_dir / "metrics.csv") as f:
+        assert len(list(csv.DictReader(f))) == 2
+    assert set(json.loads((run_dir / "eval.json").read_text())) == {"gen-000", "replace/gen-001"}
+    assert "replace/gen-001" in capsys.readouterr().out
+
+
+def test_eval_one_generation(run_dir):
+    folder = run_dir / "replace" / "gen-001"
+    before = read_json(run_dir / "gen-000" / "metrics.json")
+    assert main(["eval", str(folder)]) == 0
+    assert read_json(folder / "metrics.json")["metrics"]["tail_drop_vs_gen0"] > 0
+    assert read_json(run_dir / "gen-000" / "metrics.json")["metrics"]["distinct_4"] == before["metrics"]["distinct_4"]
+
+
+def test_eval_prepared_corpus_and_files(run_dir, tmp_path, capsys):
+    from textmad.corpus import prepare
+    from textmad.recipe import load_recipe
+
+    corpus = prepare(load_recipe(run_dir / "recipe.yaml").corpus)
+    assert main(["eval", str(corpus.dir), "--sample-words", "300", "--out", str(tmp_path / "c.json")]) == 0
+    result = next(iter(read_json(tmp_path / "c.json").values()))
+    assert result["distinct_1"] > 0 and "heldout_ppl" not in result
+    assert result["evaluation"]["notes"][0].startswith("model-free metrics only")
+    capsys.readouterr()
+    bn = tmp_path / "bn.txt"
+    bn.write_text("\n\n".join(["সে তাহার বাড়িতে গিয়া দেখিল যে সকলে বসিয়া আছে।"] * 30), encoding="utf-8")
+    assert main(["eval", str(bn), "--language", "bn", "--sample-words", "100"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["sadhu_share"] == 1.0 and out["formality_f"] is None
+    assert main(["eval", str(tmp_path / "missing.txt")]) == 2
