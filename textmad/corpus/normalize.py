@@ -1,9 +1,10 @@
 """Unicode-aware normalisation: NFC, markup stripped, whitespace tidied, documents cut to a length window.
 
 Every pattern here is Unicode-aware: Bengali vowel signs and virama are combining marks (category M),
-which Python's ``\\w`` does not match, so words and grapheme clusters use the ``regex`` module's
-``\\p{..}`` classes and ``\\X``. Zero-width joiners (ZWJ/ZWNJ) are format characters that change how
-Bengali conjuncts render; they are kept.
+which Python's ``\\w`` does not match, so grapheme clusters use the ``regex`` module's ``\\X``
+(words are segmented by :mod:`textmad.evaluate.words`, the project's one segmenter).
+Zero-width joiners (ZWJ/ZWNJ) are format characters that change how Bengali conjuncts render;
+they are kept.
 """
 from __future__ import annotations
 
@@ -21,7 +22,6 @@ _SPACES = regex.compile(r"\s+")
 # closing quotes or brackets; the boundary is the whitespace after it.
 SENTENCE_END = ".!?…।॥"
 _SENTENCE_BOUNDARY = regex.compile(r"(?<=[.!?…।॥][\p{Pe}\p{Pf}'\"]*)\s+")
-_WORD = regex.compile(r"[\p{L}\p{M}\p{N}\u200C\u200D]+(?:['’\-][\p{L}\p{M}\p{N}\u200C\u200D]+)*")
 
 
 def clean_text(text: str) -> str:
@@ -37,11 +37,6 @@ def clean_text(text: str) -> str:
 
 def paragraphs(text: str) -> list[str]:
     return [p for p in (_SPACES.sub(" ", block).strip() for block in _PARAGRAPH_BREAK.split(text)) if p]
-
-
-def words(text: str) -> list[str]:
-    """Words as runs of letters, marks and digits (joined by inner apostrophes or hyphens)."""
-    return _WORD.findall(text)
 
 
 def fold(text: str) -> str:

@@ -26,7 +26,7 @@ from textmad.io import read_json, read_jsonl, sha256_file, write_json, write_jso
 from textmad.recipe import CorpusConfig
 
 # Bump when normalisation or splitting changes what a config produces: old caches are then rebuilt.
-PIPELINE_VERSION = 1
+PIPELINE_VERSION = 2
 CONTENT_FIELDS = ("name", "source", "language", "seed", "heldout_share", "fresh_share",
                   "min_chars", "max_chars", "max_docs")
 

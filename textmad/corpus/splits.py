@@ -9,7 +9,8 @@ import hashlib
 from collections import Counter
 from dataclasses import dataclass
 
-from textmad.corpus.normalize import fold, words
+from textmad.corpus.normalize import fold
+from textmad.evaluate.words import tokens
 from textmad.errors import UserError
 from textmad.io import sha256_text
 
@@ -79,15 +80,15 @@ def assign(docs: list[Document], seed: int, heldout_share: float, fresh_share: f
 
 
 def split_stats(texts: list[str]) -> dict:
-    """Document, word, byte and type/token figures of one split (words as in normalize.words, case-folded)."""
-    counts = Counter(w.casefold() for t in texts for w in words(t))
-    tokens = sum(counts.values())
+    """Document, word, byte and type/token figures of one split (words as the evaluators count them)."""
+    counts = Counter(w for t in texts for w in tokens(t))
+    total = sum(counts.values())
     return {
         "documents": len(texts),
-        "words": tokens,
+        "words": total,
         "bytes": sum(len(t.encode("utf-8")) for t in texts),
         "characters": sum(len(t) for t in texts),
         "types": len(counts),
         "hapax": sum(1 for c in counts.values() if c == 1),
-        "type_token_ratio": round(len(counts) / tokens, 6) if tokens else 0.0,
+        "type_token_ratio": round(len(counts) / total, 6) if total else 0.0,
     }
