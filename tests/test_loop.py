@@ -120,6 +120,7 @@ def test_resume_after_kill_matches_an_uninterrupted_run(tiny_run, session_dir):
     proc.wait()
     assert not (target / "DONE").exists(), "killed too late: generation 2 had already finished"
     assert (run / "replace" / "gen-001" / "DONE").exists()
+    (run / ".metrics.jsonl.killed.tmp").write_text('{"half": ', encoding="utf-8")  # a kill inside write_table
 
     status, out, err = run_textmad("run", str(TINY), *location_overrides(base))
     assert status == 0, err
@@ -227,3 +228,11 @@ def test_two_processes_match_the_single_process_structure_and_write_each_file_on
     assert {p for p in per_generation if p.rsplit("/", 1)[-1] in GEN_FILES | {"model"}} == {
         f"{d.relative_to(tiny_run).as_posix()}/{name}" for d in gen_dirs(tiny_run) for name in GEN_FILES | {"model"}}
     assert len(per_generation) == len(set(per_generation)), "a generation file was written twice"
+
+
+def test_an_infeasible_recipe_is_refused_before_anything_is_written(session_dir):
+    base = session_dir / "infeasible"
+    status, _, err = run_textmad("run", str(TINY), *location_overrides(base), "loop.generations=50")
+    assert status == 2
+    assert "needs 600 fresh documents over 50 generations" in err and "fresh pool has 36" in err, err
+    assert not (base / "runs").exists()

@@ -10,7 +10,9 @@ The RNGs are reseeded from (recipe seed, arm, generation) at the start of every 
 weights come from disk, so a resumed run writes the same samples and metrics as an uninterrupted one.
 
 Runs unchanged under ``accelerate launch -m textmad run``: every process trains, generates and
-evaluates; only the main process writes files and prints, and barriers follow each write.
+evaluates; only the main process writes files and prints, and barriers follow each write. Several
+CPU processes come from torchrun: ``ACCELERATE_USE_CPU=1 accelerate launch --multi_gpu --num_processes 2
+-m textmad run ...`` (accelerate's ``--cpu`` launcher starts a single process unless mpirun is installed).
 
 Run-level table (``metrics.jsonl`` / ``metrics.csv``): one row per arm and generation, generation 0
 repeated for each arm, with arm, mode, generation, seed, mix_docs, mix_real, mix_fresh,
@@ -54,7 +56,8 @@ def configure_run(p):
     p.add_argument("overrides", nargs="*", metavar="KEY.SUB=VALUE",
                    help="dotted overrides applied before validation, e.g. loop.generations=3")
     p.add_argument("--new-name", metavar="NAME", default="",
-                   help="run under a new name (a new run directory), e.g. after changing the recipe")
+                   help="run under a new name (a new run directory), e.g. after changing the recipe; "
+                        "give it after the overrides")
 
 
 def main_run(args) -> int:
@@ -193,29 +196,34 @@ class Loop:
 
     # -------------------------------------------------------- setup
 
-    def check_or_store_recipe(self) -> bool:
-        """Refuse a changed recipe on resume; store the resolved recipe on a first start. True: resuming."""
+    def check_recipe(self) -> bool:
+        """Refuse a changed recipe on resume. True: the run directory holds this recipe already."""
         stored_path = self.run_dir / "recipe.yaml"
-        current = to_dict(self.recipe)
-        if stored_path.exists():
-            stored = yaml.safe_load(stored_path.read_text(encoding="utf-8")) or {}
-            diff = recipe_differences(stored, current)
-            if diff:
-                raise UserError(
-                    f"{self.source}: the run directory {self.run_dir} was started with a different recipe "
-                    f"({stored_path}); differing keys:\n  " + "\n  ".join(diff) +
-                    "\nRun the stored recipe to resume, or give --new-name NAME to start a new run.")
-            return True
-        self.barrier()  # every process has read the state before the main process creates it
-        if self.main:
-            write_text(stored_path, dump_yaml(self.recipe))
-        return False
+        if not stored_path.exists():
+            return False
+        stored = yaml.safe_load(stored_path.read_text(encoding="utf-8")) or {}
+        diff = recipe_differences(stored, to_dict(self.recipe))
+        if diff:
+            raise UserError(
+                f"{self.source}: the run directory {self.run_dir} was started with a different recipe "
+                f"({stored_path}); differing keys:\n  " + "\n  ".join(diff) +
+                "\nRun the stored recipe to resume, or give --new-name NAME to start a new run.")
+        return True
 
-    def prepare_corpus(self):
+    def prepare_corpus(self, resuming: bool):
         from textmad.corpus import prepare
 
         with self.acc.main_process_first():
             corpus = prepare(self.recipe.corpus)
+        stored = self.run_dir / "corpus.json"
+        if resuming and stored.exists():
+            then = {k: v.get("sha256") for k, v in read_json(stored)["splits"].items()}
+            now = {k: v.get("sha256") for k, v in corpus.manifest["splits"].items()}
+            if then != now:
+                changed = ", ".join(k for k in now if then.get(k) != now[k])
+                raise UserError(f"{self.run_dir}: the prepared corpus differs from the one this run started with "
+                                f"(splits {changed}; compare {stored} with {corpus.dir / 'manifest.json'}); "
+                                f"start a new run with --new-name NAME")
         self.train_docs = corpus.split("train")
         self.heldout_docs = corpus.split("heldout")
         self.fresh_docs = corpus.split("fresh")
@@ -223,16 +231,21 @@ class Loop:
         self.corpus = corpus
         self.texts = {("real", d["id"]): d["text"] for d in self.train_docs}
         self.texts.update({("fresh", d["id"]): d["text"] for d in self.fresh_docs})
-        if self.main:
-            write_json(self.run_dir / "corpus.json", corpus.manifest)
 
     def run(self) -> None:
         recipe = self.recipe
-        resuming = self.check_or_store_recipe()
-        self.prepare_corpus()
+        resuming = self.check_recipe()
+        self.prepare_corpus(resuming)
         self.plans = plan_arms(recipe, len(self.train_docs), len(self.fresh_docs), self.source)
         env = environment_record(recipe, self.acc, self.plans)
+        self.barrier()  # every process has seen the run directory as it was before the main process writes
         if self.main:
+            # nothing is written before the recipe, the corpus and the arms' needs have been checked
+            for stale in self.run_dir.glob(".*.tmp"):  # left by a kill during an atomic write
+                stale.unlink()
+            if not resuming:
+                write_text(self.run_dir / "recipe.yaml", dump_yaml(recipe))
+            write_json(self.run_dir / "corpus.json", self.corpus.manifest)
             env_path = self.run_dir / "environment.json"
             if resuming and env_path.exists():
                 earlier = read_json(env_path)

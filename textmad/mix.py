@@ -20,7 +20,8 @@ documents each generation). Samples are drawn from generation k-1 by a seeded su
 fixed-size mode except replace needs ``generate.num_samples >= T_k * (1 - s_k)``; the check runs
 before any training, naming the numbers.
 
-Every document of a mix carries ``origin`` ("real", "fresh:<k>" or "synthetic:<j>") and
+A synthetic document is a sample's ``text``: the continuation only, without its prompt, so no real
+text enters a mix through the prompts. Every document of a mix carries ``origin`` ("real", "fresh:<k>" or "synthetic:<j>") and
 ``source_id`` (the train/fresh pool document id, or the sample id of generation j).
 """
 from __future__ import annotations
