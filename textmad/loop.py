@@ -392,10 +392,12 @@ class Loop:
                 self.gen0_model = (g_model.to(self.acc.device).eval(), g_tokenizer)
             gen0 = self.gen0_model
             baseline = read_json(self.run_dir / GEN0 / "metrics.json")["metrics"]
-        return score.score_models(model, tokenizer, [s["text"] for s in samples], recipe=self.recipe,
-                                  heldout=[d["text"] for d in self.heldout_docs],
-                                  reference=[d["text"] for d in self.train_docs], language=self.language,
-                                  gen0=gen0, baseline=baseline, accelerator=self.acc)
+        result = score.score_models(model, tokenizer, [s["text"] for s in samples], recipe=self.recipe,
+                                    heldout=[d["text"] for d in self.heldout_docs],
+                                    reference=[d["text"] for d in self.train_docs], language=self.language,
+                                    gen0=gen0, baseline=baseline, accelerator=self.acc)
+        # generation 0 is its own baseline: its drops are 0 by definition
+        return score.apply_baseline(result, result) if k == 0 else result
 
     def update_table(self) -> None:
         if not self.main:

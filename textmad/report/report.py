@@ -35,6 +35,13 @@ class Block:
     children: list["Block"] = field(default_factory=list)
 
 
+# The figures that show collapse (CONTEXT.md); every other metric is in the run table below them.
+# One plot per metric would be ~60 PNGs and several MB per report.
+PLOTTED = ("heldout_ppl", "heldout_bpb", "gen0_ppl", "tail_coverage", "tail_drop_vs_gen0", "unseen_mass",
+           "distinct_2", "self_bleu", "repeated_4gram_share", "compression_ratio", "formality_f",
+           "formality_lexical", "sadhu_share", "honorific_share", "val_loss")
+
+
 def fmt(value) -> str:
     if not is_number(value):
         return "—"
@@ -103,7 +110,7 @@ def build(runs: list[Run], out: Path, command: str, prompts: int, max_words: int
 
     blocks.append(Block("h2", "Metrics against generation"))
     metrics = list(dict.fromkeys(m for r in runs for m in r.metric_names()))
-    for metric in metrics:
+    for metric in [m for m in PLOTTED if m in metrics]:
         png = plots.metric_plot(runs, metric, out / "plots" / f"metric-{metric}.png")
         if png:
             blocks += [Block("h3", metric), Block("p", metric_help(metric)), Block("img", metric, path=png)]
