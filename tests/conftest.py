@@ -54,3 +54,19 @@ def tiny_run(session_dir) -> Path:
     status, out, err = run_textmad("run", str(TINY), *location_overrides(base))
     assert status == 0, f"tiny run failed:\n{out}\n{err}"
     return base / "runs" / "tiny"
+
+
+@pytest.fixture(scope="session")
+def tiny_run_bn(session_dir) -> Path:
+    """recipes/tiny.yaml on the Bengali quran-bn corpus, run once per session; skipped without the corpus."""
+    from textmad.corpus.sources import BUILTIN_SOURCES
+    from textmad.errors import UserError
+
+    try:
+        BUILTIN_SOURCES["quran-bn"]()
+    except UserError as e:
+        pytest.skip(f"quran-bn is not installed (scripts/install-debian-corpora.sh installs it): {e}")
+    base = session_dir / "tiny-bn"
+    status, out, err = run_textmad("run", str(TINY), *location_overrides(base), "corpus.name=quran-bn", "name=tiny-bn")
+    assert status == 0, f"tiny Bengali run failed:\n{out}\n{err}"
+    return base / "runs" / "tiny-bn"

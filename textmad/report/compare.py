@@ -2,8 +2,8 @@
 
 Only figures that mean the same thing across tokenizers, corpus sizes and languages are compared:
 bits per byte (not perplexity per token), diversity measured on equal-size samples, tail-band
-coverage, and formality divided by the same run's generation 0 (each language's own baseline,
-since formality scores are not on one scale across languages). A prepared corpus directory
+coverage, and formality divided by the same run's generation 0 (each language's own baseline and
+measure, since formality scores are not on one scale across languages; a corpus is its own baseline). A prepared corpus directory
 (manifest.json and train/heldout/fresh.jsonl) is scored with the model-free metrics.
 """
 from __future__ import annotations
@@ -11,87 +11,105 @@ from __future__ import annotations
 from pathlib import Path
 
 from textmad.errors import UserError
-from textmad.io import read_json, read_jsonl
 from textmad.report.rundir import Run, gen_name, is_number, is_run_dir, open_runs
 from textmad.report.text import pad
 
 
-def comparable_metrics(names: list[str]) -> list[str]:
-    """The metrics among ``names`` that compare across tokenizers, sizes and languages."""
-    from textmad.evaluate import METRICS
-
-    def wanted(m: str) -> bool:
-        if m not in METRICS:
-            return False
-        family = METRICS[m].family
-        return ("bpb" in m if family in ("perplexity", "gen0_perplexity") else family in ("tail", "diversity",
-                                                                                          "formality"))
-    return [m for m in names if wanted(m)]
+# The columns, each a registered metric that means the same across tokenizers, sizes and languages:
+# bits per byte, diversity and tail coverage on equal-size samples.
+COMPARED = ("heldout_bpb", "distinct_1", "distinct_2", "repeated_4gram_share", "head_coverage", "torso_coverage",
+            "tail_coverage", "tail_coverage_vs_real")
+# Each language's formality measure, first available first; shown divided by its own generation 0.
+FORMALITY = ("formality_f", "formality_lexical", "sadhu_share", "honorific_share")
 
 
-def is_relative(metric: str) -> bool:
-    """Shown divided by the run's generation 0 (formality has no cross-language scale)."""
-    from textmad.evaluate import METRICS
-
-    return metric in METRICS and METRICS[metric].family == "formality"
+def formality_ratio(values: dict, baseline: dict) -> tuple[str, float | None]:
+    """(measure, value ÷ baseline) for the first formality measure with a non-zero baseline."""
+    for m in FORMALITY:
+        if is_number(values.get(m)) and is_number(baseline.get(m)) and baseline[m]:
+            return m, values[m] / baseline[m]
+    return "—", None
 
 
 def run_rows(run: Run) -> list[dict]:
-    """gen-000 and the last finished generation of each arm, as {source, language, arm, generation, metrics}."""
+    """gen-000 and the last finished generation of each arm, as {source, language, arm, generation, values}."""
     first_arm = run.arms[0] if run.arms else ""
     picks = [("gen-000", first_arm, 0)] + [(arm, arm, run.generations(arm)[-1]) for arm in run.arms
                                              if len(run.generations(arm)) > 1]
+    baseline = {m: run.value(first_arm, 0, m) for m in FORMALITY}
     rows = []
     for label, arm, k in picks:
-        values = {m: run.value(arm, k, m) for m in run.metric_names()}
-        for m in values:
-            if is_relative(m) and values[m] is not None:
-                base = run.value(first_arm, 0, m)
-                values[m] = values[m] / base if base else None
+        values = {m: run.value(arm, k, m) for m in (*COMPARED, *FORMALITY)}
         rows.append({"source": run.label, "language": run.language, "arm": label, "generation": gen_name(k),
-                     "values": values})
+                     "values": values, "formality": formality_ratio(values, baseline)})
     return rows
 
 
-def corpus_rows(path: Path) -> list[dict]:
-    """Model-free metrics of a prepared corpus's train split (formality relative to itself is 1)."""
-    from textmad.evaluate.score import score_texts
+def corpus_rows(path: Path, sample_words: dict[str, int] | None = None) -> list[dict]:
+    """Model-free metrics of a prepared corpus's train split, scored as `textmad eval CORPUS` does: its own
+    vocabulary ranks the tail, the held-out split is the real baseline (formality relative to itself is 1)."""
+    from textmad.corpus.prepare import load_prepared
+    from textmad.evaluate.score import MODEL_FREE, score_texts
+    from textmad.recipe import EvaluateConfig
 
-    manifest = read_json(path / "manifest.json")
-    language = manifest.get("language", "und")
-    texts = [row["text"] for row in read_jsonl(path / "train.jsonl")]
-    values = score_texts(texts, language=language)
-    for m in values:
-        if is_relative(m) and is_number(values[m]):
-            values[m] = 1.0
-    return [{"source": manifest.get("name", path.name), "language": language, "arm": "corpus (train)",
-             "generation": "—", "values": values}]
+    corpus = load_prepared(path)
+    train = [d["text"] for d in corpus.split("train")]
+    heldout = [d["text"] for d in corpus.split("heldout")]
+    cfg = EvaluateConfig()
+    cfg.metrics = [m for m in cfg.metrics if m in MODEL_FREE]
+    for family, n in (sample_words or {}).items():
+        getattr(cfg, family).sample_words = n
+    values = score_texts(train, language=corpus.language, reference_texts=train, real_texts=heldout or None, cfg=cfg)
+    values.pop("evaluation", None)
+    return [{"source": corpus.name, "language": corpus.language, "arm": "corpus (train)",
+             "generation": "—", "values": values, "formality": formality_ratio(values, values)}]
 
 
-def collect(paths: list[str]) -> list[dict]:
-    runs, rows = [], []
+def run_sample_words(runs: list[Run], family: str) -> int | None:
+    """The smallest equal-size sample (words) of ``family`` ("tail" or "diversity") among the runs' recipes."""
+    sizes = [((r.recipe.get("evaluate") or {}).get(family) or {}).get("sample_words") for r in runs]
+    return min((n for n in sizes if isinstance(n, int)), default=None)
+
+
+def collect(paths: list[str], sample_words: int | None = None) -> list[dict]:
+    """Rows of runs, then of prepared corpora; corpora are sampled at ``sample_words`` words, else at the
+    runs' sample sizes (so that their figures come from samples of the same size), else the default."""
+    runs, corpora = [], []
     for p in paths:
         path = Path(p)
         if is_run_dir(path):
             runs.append(p)
         elif (path / "manifest.json").is_file() and (path / "train.jsonl").is_file():
-            rows += corpus_rows(path)
+            corpora.append(path)
         else:
             raise UserError(f"{path}: neither a run directory (recipe.yaml, gen-000/) nor a prepared corpus "
                             f"(manifest.json, train.jsonl); see `textmad run` and `textmad corpus`")
-    return [row for run in open_runs(runs) for row in run_rows(run)] + rows
+    runs = open_runs(runs)
+    sizes = {f: n for f in ("tail", "diversity") if (n := sample_words or run_sample_words(runs, f))}
+    return [row for run in runs for row in run_rows(run)] + [row for c in corpora for row in corpus_rows(c, sizes)]
 
 
-def comparison_table(sources: list) -> tuple[list[str], list[list[str]]]:
+def comparison_table(sources: list, sample_words: int | None = None) -> tuple[list[str], list[list[str]]]:
     """Header and string rows over ``sources`` (Run objects or paths), comparable metrics as columns."""
-    rows = [row for s in sources for row in (run_rows(s) if isinstance(s, Run) else collect([s]))]
-    names = list(dict.fromkeys(m for row in rows for m, v in row["values"].items() if is_number(v)))
-    metrics = comparable_metrics(names)
-    header = ["source", "lang", "arm", "generation"] + [f"{m} ÷ gen-000" if is_relative(m) else m for m in metrics]
+    # paths are collected together so that open_runs can tell apart two runs of the same name
+    paths = [str(s) for s in sources if not isinstance(s, Run)]
+    rows = ([row for s in sources if isinstance(s, Run) for row in run_rows(s)]
+            + (collect(paths, sample_words) if paths else []))
+    metrics = [m for m in COMPARED if any(is_number(row["values"].get(m)) for row in rows)]
+    header = ["source", "lang", "arm", "generation"] + metrics + ["formality ÷ gen-000", "(measure)"]
     body = [[row["source"], row["language"], row["arm"], row["generation"]]
             + [f"{row['values'][m]:.4g}" if is_number(row["values"].get(m)) else "—" for m in metrics]
+            + [f"{row['formality'][1]:.4g}" if is_number(row["formality"][1]) else "—", row["formality"][0]]
             for row in rows]
     return header, body
+
+
+def _numeric(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return cell == "—"
+    return True
 
 
 def format_table(header: list[str], rows: list[list[str]]) -> str:
@@ -99,7 +117,8 @@ def format_table(header: list[str], rows: list[list[str]]) -> str:
     from textmad.report.text import display_width
 
     widths = [max(display_width(c) for c in col) for col in zip(header, *rows)]
-    lines = ["  ".join(pad(c, w, right=i >= 4) for i, (c, w) in enumerate(zip(r, widths))).rstrip()
+    numeric = [all(map(_numeric, col)) for col in zip(*rows)] if rows else [False] * len(header)
+    lines = ["  ".join(pad(c, w, right=num) for c, w, num in zip(r, widths, numeric)).rstrip()
              for r in [header, ["-" * w for w in widths], *rows]]
     return "\n".join(lines)
 
@@ -107,10 +126,14 @@ def format_table(header: list[str], rows: list[list[str]]) -> str:
 def configure_compare(p):
     p.add_argument("sources", nargs="+", metavar="RUN_OR_CORPUS",
                    help="run directories (runs/<name>) and prepared corpus directories (prepared/<name>)")
+    p.add_argument("--sample-words", type=int, metavar="N",
+                   help="corpora: word tokens per equal-size sample (default: the runs' size, else 20000)")
 
 
 def main_compare(args) -> int:
-    header, rows = comparison_table(args.sources)
+    if args.sample_words is not None and args.sample_words < 100:
+        raise UserError(f"--sample-words = {args.sample_words}; accepted: 100 or more")
+    header, rows = comparison_table(args.sources, args.sample_words)
     if not rows:
         raise UserError("nothing to compare: no finished generation in the given runs")
     print(format_table(header, rows))

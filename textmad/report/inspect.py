@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from textmad.errors import UserError
 from textmad.evaluate.words import words
 from textmad.report.rundir import Run, gen_name
-from textmad.report.text import pad, repeated_ngram_spans, wrap_lines
+from textmad.report.text import pad, repeated_ngram_spans, visible, wrap_lines
 
 PLAIN_MARKS = ("⟦", "⟧")
 ANSI_MARKS = ("\x1b[1;33m", "\x1b[0m")
@@ -105,7 +105,20 @@ def print_mix(summary: list[dict], style: Style, where: str) -> None:
               f"{g['words']:>11,}{100 * g['words'] / max(total, 1):>7.1f}%")
 
 
+def decoding_label(decoding) -> str:
+    """The sampling settings in a few words (samples.jsonl records the whole decoding config)."""
+    if not isinstance(decoding, dict):
+        return str(decoding or "")
+    if decoding.get("num_beams", 1) > 1:
+        return f"beam search ({decoding['num_beams']} beams)"
+    if not decoding.get("do_sample", True):
+        return "greedy"
+    keys = ("temperature", "top_p", "top_k", "repetition_penalty")
+    return "sampling " + " ".join(f"{k}={decoding[k]}" for k in keys if k in decoding)
+
+
 def print_text(text: str, style: Style, indent: str = "    ") -> None:
+    text = visible(text)
     lines = highlight_lines(text, repeated_ngram_spans(text, style.ngram), style.width - len(indent), style.mark())
     for line in lines or [""]:
         print(indent + line)
@@ -118,31 +131,40 @@ def show_generation(run: Run, arm: str | None, k: int, n: int, style: Style) -> 
     print(style.bold(f"\n{len(samples):,} samples; the first {min(n, len(samples))}:"))
     for s in samples[:n]:
         print(style.dim(f"\n  [{s.get('id')}] prompt {s.get('prompt_id')} · {s.get('new_tokens', '?')} new tokens"
-                        f" · {s.get('decoding', '')}"))
+                        f" · {decoding_label(s.get('decoding'))}"))
         if s.get("prompt"):
             print_text("» " + s["prompt"], style)
         print_text(s.get("text", ""), style)
     print()
 
 
-def show_prompt(run: Run, arm: str, prompt_id: str, style: Style) -> bool:
-    """The continuation of ``prompt_id`` at each generation of ``arm``; False when it occurs nowhere."""
-    found = False
+def same_prompt(anchor: dict, samples: list[dict]) -> dict | None:
+    """The sample of ``samples`` continuing ``anchor``'s prompt: the same prompt text, or (when this
+    generation drew other prompts, or prompts are empty) the same prompt id."""
+    if anchor.get("prompt"):
+        match = next((s for s in samples if s.get("prompt") == anchor["prompt"]), None)
+        if match is not None:
+            return match
+    return next((s for s in samples if str(s.get("prompt_id")) == str(anchor.get("prompt_id"))), None)
+
+
+def show_prompt(run: Run, arm: str, anchor: dict, style: Style) -> None:
+    """The continuation of ``anchor``'s prompt (a gen-000 sample) at each generation of ``arm``."""
+    print(style.bold(f"prompt {anchor.get('prompt_id')} in {run.label}, arm {arm}:"))
+    print_text("» " + anchor.get("prompt", ""), style, indent="  ")
     for k in run.generations(arm):
-        sample = next((s for s in run.samples(arm, k) if str(s.get("prompt_id")) == prompt_id), None)
+        sample = anchor if k == 0 else same_prompt(anchor, run.samples(arm, k))
         where = gen_name(k) if k == 0 else f"{arm}/{gen_name(k)}"
-        if not found and sample is not None:
-            print(style.bold(f"prompt {prompt_id} in {run.label}, arm {arm}:"))
-            print_text("» " + sample.get("prompt", ""), style, indent="  ")
-        found = found or sample is not None
-        mix = mix_one_line(mix_summary(run.train_mix(arm, k))) if k else "real"
+        mix = mix_one_line(mix_summary(run.train_mix(arm, k)))
         print(style.bold(f"\n  {where}") + style.dim(f"  (trained on {mix})"))
         if sample is None:
             print("    (no sample of this prompt in this generation)")
-        else:
-            print_text(sample.get("text", ""), style)
+            continue
+        if sample.get("prompt") != anchor.get("prompt"):
+            print_text(f"(this generation was given other prompts; the same position, {sample.get('prompt_id')}, "
+                       f"had » {sample.get('prompt', '')})", style)
+        print_text(sample.get("text", ""), style)
     print()
-    return found
 
 
 def configure_inspect(p):
@@ -167,8 +189,9 @@ def main_inspect(args) -> int:
 
 
 def _inspect(args) -> int:
-    if args.n < 0 or args.ngram < 1:
-        raise UserError(f"-n = {args.n} and --ngram = {args.ngram}: accepted -n >= 0 and --ngram >= 1")
+    if args.n < 0 or args.ngram < 1 or (args.gen is not None and args.gen < 0):
+        raise UserError(f"-n = {args.n}, --ngram = {args.ngram}, --gen = {args.gen}: accepted -n >= 0, "
+                        f"--ngram >= 1 and --gen >= 0")
     run = Run(args.run)
     arm = run.check_arm(args.mode)
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
@@ -178,11 +201,15 @@ def _inspect(args) -> int:
         if not arms:
             raise UserError(f"{run.path}: only gen-000 is finished; --prompt follows a prompt across the "
                             f"generations of an arm")
-        shown = [show_prompt(run, a, args.prompt, style) for a in arms]  # every arm, not just up to the first hit
-        if not any(shown):
-            ids = sorted({str(s.get("prompt_id")) for s in run.samples(None, 0)})
-            raise UserError(f"{run.path}: no sample has prompt_id {args.prompt!r}; gen-000's prompt ids include "
-                            f"{', '.join(ids[:10])}{' …' if len(ids) > 10 else ''}")
+        # looked up before anything is printed, so that a wrong id gives the error alone
+        anchors = run.samples(None, 0)
+        anchor = next((a for a in anchors if str(a.get("prompt_id")) == args.prompt), None)
+        if anchor is None:
+            ids = [str(a.get("prompt_id")) for a in anchors]
+            raise UserError(f"{run.path}: gen-000 has no sample with prompt_id {args.prompt!r}; its prompt ids "
+                            f"are {', '.join(ids[:10])}{' …' if len(ids) > 10 else ''}")
+        for a in arms:
+            show_prompt(run, a, anchor, style)
         return 0
     k = args.gen
     if k == 0 or (k is None and not arms):

@@ -23,11 +23,12 @@ COLORS = plt.get_cmap("tab10").colors
 
 
 def direction(metric: str) -> str:
+    """↑ or ↓ for the better direction of a registered metric, "" where neither is better."""
     from textmad.evaluate import METRICS
 
     if metric not in METRICS or METRICS[metric].higher_is_better is None:
-        return ""
-    return "higher is better" if METRICS[metric].higher_is_better else "lower is better"
+        return "↓" if metric in ("train_loss", "val_loss") else ""
+    return "↑" if METRICS[metric].higher_is_better else "↓"
 
 
 def _save(fig, path: Path) -> Path:
@@ -46,29 +47,37 @@ def arm_colors(runs: list[Run]) -> dict[str, tuple]:
     return {a: COLORS[i % len(COLORS)] for i, a in enumerate(arms)}
 
 
-def metric_plot(runs: list[Run], metric: str, path: Path) -> Path | None:
-    """``metric`` against generation: one line per arm (line style per run when there are several)."""
-    colors = arm_colors(runs)
-    fig, ax = plt.subplots(figsize=(6, 3.2))
-    drawn = False
-    for i, run in enumerate(runs):
-        for arm, points in run.series(metric).items():
-            if arm not in colors:
-                continue
-            xs, ys = zip(*points)
-            ax.plot(xs, ys, LINESTYLES[i % len(LINESTYLES)], marker="o", markersize=4, color=colors[arm],
-                    label=series_label(run, arm, len(runs) > 1))
-            drawn = True
+def family_plot(runs: list[Run], metrics: list[str], title: str, path: Path, columns: int = 3) -> list[str]:
+    """One panel per metric against generation, one line per arm (line style per run when there are
+    several), one legend; returns the metrics drawn (those with a number somewhere)."""
+    drawn = [m for m in metrics if any(run.series(m) for run in runs)]
     if not drawn:
-        plt.close(fig)
-        return None
-    ax.set_title(metric)
-    ax.set_xlabel("generation")
-    ax.set_ylabel(direction(metric))
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    return _save(fig, path)
+        return []
+    colors = arm_colors(runs)
+    rows = -(-len(drawn) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(3.1 * columns, 2.2 * rows + 0.5), squeeze=False)
+    handles = {}
+    for ax, metric in zip(axes.flat, drawn):
+        for i, run in enumerate(runs):
+            for arm, points in run.series(metric).items():
+                if arm not in colors:
+                    continue
+                xs, ys = zip(*points)
+                label = series_label(run, arm, len(runs) > 1)
+                handles[label], = ax.plot(xs, ys, LINESTYLES[i % len(LINESTYLES)], marker="o", markersize=3,
+                                          color=colors[arm], label=label)
+        ax.set_title(f"{metric} {direction(metric)}", fontsize=9)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[len(drawn):]:
+        ax.set_visible(False)
+    fig.suptitle(f"{title} against generation", fontsize=10)
+    fig.legend(handles.values(), handles.keys(), loc="lower center", ncol=min(len(handles), 4), fontsize=8,
+               bbox_to_anchor=(0.5, 0), frameon=False)
+    fig.tight_layout(rect=(0, 0.1 if rows == 1 else 0.05, 1, 1))
+    _save(fig, path)
+    return drawn
 
 
 def bands_plot(run: Run, metrics: list[str], path: Path) -> Path | None:
@@ -85,7 +94,7 @@ def bands_plot(run: Run, metrics: list[str], path: Path) -> Path | None:
     for i, ((label, _, _, color), row) in enumerate(zip(bars, values)):
         xs = [j + (i - (len(bars) - 1) / 2) * width for j in range(len(metrics))]
         ax.bar(xs, [v if v is not None else 0 for v in row], width, label=label, color=color)
-    ax.set_xticks(range(len(metrics)), metrics, fontsize=8, rotation=15)
+    ax.set_xticks(range(len(metrics)), metrics, fontsize=8)
     ax.set_title(f"{run.label}: tail bands, first and last generation")
     ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize=8)

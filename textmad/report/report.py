@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import html
 import json
-import shlex
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,9 +18,9 @@ from textmad.errors import UserError
 from textmad.io import write_text
 from textmad.report import plots
 from textmad.report.compare import comparison_table
-from textmad.report.inspect import mix_summary
-from textmad.report.rundir import Run, gen_name, is_number, open_runs
-from textmad.report.text import cut_words
+from textmad.report.inspect import mix_summary, same_prompt
+from textmad.report.rundir import Run, family, gen_name, is_number, open_runs, shell_command
+from textmad.report.text import cut_words, visible
 
 
 @dataclass
@@ -35,8 +34,8 @@ class Block:
     children: list["Block"] = field(default_factory=list)
 
 
-# The figures that show collapse (CONTEXT.md); every other metric is in the run table below them.
-# One plot per metric would be ~60 PNGs and several MB per report.
+# The figures that show collapse (CONTEXT.md), one panel each in one PNG per family; every other
+# metric is in the run table below them (all ~60 as plots would be several MB per report).
 PLOTTED = ("heldout_ppl", "heldout_bpb", "gen0_ppl", "tail_coverage", "tail_drop_vs_gen0", "unseen_mass",
            "distinct_2", "self_bleu", "repeated_4gram_share", "compression_ratio", "formality_f",
            "formality_lexical", "sadhu_share", "honorific_share", "val_loss")
@@ -48,18 +47,18 @@ def fmt(value) -> str:
     return f"{value:,.4g}" if abs(value) < 1e5 else f"{value:,.0f}"
 
 
-def metric_help(metric: str) -> str:
+def metric_help(metric: str) -> list[str]:
+    """[name, better direction, description] for the metric tables under the plots."""
     from textmad.evaluate import METRICS
 
-    return METRICS[metric].description if metric in METRICS else "not in the metric registry"
+    if metric in METRICS:
+        m = METRICS[metric]
+        better = {True: "higher", False: "lower", None: "neither"}[m.higher_is_better]
+        return [metric, better, m.description]
+    return [metric, "lower", "training loss per token (nats), from the run table"]
 
 
-def tail_band_metrics(run: Run) -> list[str]:
-    """Registered tail-family metrics that measure a rank band (head, torso, tail)."""
-    from textmad.evaluate import METRICS
-
-    return [m for m in run.metric_names() if m in METRICS and METRICS[m].family == "tail"
-            and any(band in m for band in ("head", "torso", "tail_"))]
+BANDS = ("head_coverage", "torso_coverage", "tail_coverage")  # the tail family's rank bands, frequent to rare
 
 
 def middle_and_last(gens: list[int]) -> list[int]:
@@ -67,19 +66,26 @@ def middle_and_last(gens: list[int]) -> list[int]:
 
 
 def sample_blocks(run: Run, arm: str, prompts: int, max_words: int) -> list[Block]:
-    """The same prompts continued at generation 0, the middle generation and the last."""
+    """Generation 0's first prompts continued at generation 0, the middle generation and the last.
+
+    A later generation's sample is the one with the same prompt text; where that generation was
+    given other prompts, the sample in the same position stands in, its own prompt shown in the cell.
+    """
     gens = middle_and_last(run.generations(arm))
-    by_gen = {k: {} for k in gens}
-    for k in gens:
-        for s in run.samples(arm, k):
-            by_gen[k].setdefault(str(s.get("prompt_id")), s)
-    shared = [p for p in by_gen[gens[0]] if all(p in by_gen[k] for k in gens)][:prompts]
-    if not shared:
-        return [Block("p", f"{arm}: no prompt was continued in all of {', '.join(map(gen_name, gens))}.")]
-    rows = [[cut_words(by_gen[gens[0]][p].get("prompt", ""), max_words)]
-            + [cut_words(by_gen[k][p].get("text", ""), max_words) for k in gens] for p in shared]
-    return [Block("table", header=["prompt"] + [gen_name(k) for k in gens], rows=rows, lang=run.language,
-                  text=f"{run.label}, arm {arm}")]
+    anchors = run.samples(arm, gens[0])[:prompts]
+    later = {k: run.samples(arm, k) for k in gens[1:]}
+    rows = []
+    for anchor in anchors:
+        row = [visible(cut_words(anchor.get(key, ""), max_words)) for key in ("prompt", "text")]
+        for k in gens[1:]:
+            sample = same_prompt(anchor, later[k])
+            if sample is None:
+                row.append("—")
+                continue
+            other = "" if sample.get("prompt") == anchor.get("prompt") else f"[prompt: {sample.get('prompt', '')}] "
+            row.append(visible(other + cut_words(sample.get("text", ""), max_words)))
+        rows.append(row)
+    return [Block("table", header=["prompt"] + [gen_name(k) for k in gens], rows=rows, lang=run.language)]
 
 
 def mix_rows(run: Run, arm: str) -> list[list[str]]:
@@ -108,23 +114,33 @@ def build(runs: list[Run], out: Path, command: str, prompts: int, max_words: int
                    Block("p", "Tokenizer-free figures side by side: gen-000 and each arm's last generation."),
                    Block("table", header=header, rows=rows)]
 
-    blocks.append(Block("h2", "Metrics against generation"))
-    metrics = list(dict.fromkeys(m for r in runs for m in r.metric_names()))
-    for metric in [m for m in PLOTTED if m in metrics]:
-        png = plots.metric_plot(runs, metric, out / "plots" / f"metric-{metric}.png")
-        if png:
-            blocks += [Block("h3", metric), Block("p", metric_help(metric)), Block("img", metric, path=png)]
-    table = Block("table", header=["run", "arm", "generation"] + metrics,
-                  rows=[[r.label, str(row.get("arm", "")), str(row["generation"])] + [fmt(row.get(m)) for m in metrics]
-                        for r in runs for row in r.table])
-    blocks.append(Block("details", "the run table (metrics.jsonl)", children=[table]))
+    blocks += [Block("h2", "Metrics against generation"),
+               Block("p", "↑: higher is better, ↓: lower is better; unmarked metrics describe without judging. "
+                          "gen-000 is shared by every arm. Every other metric is in the run table below.")]
+    metrics = [m for m in dict.fromkeys(m for r in runs for m in r.metric_names()) if m in PLOTTED]
+    for fam in dict.fromkeys(map(family, metrics)):
+        names = [m for m in metrics if family(m) == fam]
+        drawn = plots.family_plot(runs, names, fam, out / "plots" / f"metrics-{fam}.png")
+        if drawn:
+            blocks += [Block("h3", fam), Block("img", f"{fam} metrics against generation",
+                                               path=out / "plots" / f"metrics-{fam}.png"),
+                       Block("details", f"what the {fam} metrics measure",
+                             children=[Block("table", header=["metric", "better", "description"],
+                                             rows=[metric_help(m) for m in drawn])])]
+    for run in runs:
+        columns = list(dict.fromkeys(k for row in run.table for k in row))
+        table = Block("table", header=columns,
+                      rows=[[fmt(row.get(c)) if is_number(row.get(c)) else str(row.get(c, "—")) for c in columns]
+                            for row in run.table])
+        blocks.append(Block("details", f"the run table of {run.label} (metrics.jsonl)", children=[table]))
 
     blocks.append(Block("h2", "Tail-band coverage"))
+    blocks.append(Block("p", "Share of the reference vocabulary's head, torso and tail words that appear in an "
+                             "equal-size sample of generated text: the tail goes first."))
     for run in runs:
-        bands = tail_band_metrics(run)
-        png = plots.bands_plot(run, bands, out / "plots" / f"bands-{run.label.replace('/', '_')}.png") if bands else None
+        png = plots.bands_plot(run, list(BANDS), out / "plots" / f"bands-{run.label.replace('/', '_')}.png")
         blocks.append(Block("img", f"tail bands of {run.label}", path=png) if png
-                      else Block("p", f"{run.label}: no tail-band metrics in the run table."))
+                      else Block("p", f"{run.label}: no tail-band coverage in the run table."))
 
     blocks.append(Block("h2", "Training loss"))
     for run in runs:
@@ -149,8 +165,16 @@ def build(runs: list[Run], out: Path, command: str, prompts: int, max_words: int
     blocks.append(Block("h2", "How these runs were made"))
     for run in runs:
         env = run.environment
+        versions = ", ".join(f"{k} {v}" for k, v in [("python", env.get("python")),
+                                                     *(env.get("packages") or {}).items()] if v)
+        git = env.get("git") or {}
         blocks += [Block("h3", run.label),
-                   Block("p", f"Run directory `{run.path}`; made by `{env.get('command', env.get('argv', '?'))}`."),
+                   Block("p", f"Run directory `{run.path}`, made by `{run.command}` on {env.get('device', '?')} "
+                              f"({env.get('num_processes', '?')} process(es)), git commit "
+                              f"{git.get('commit') or 'unknown'}{' (dirty)' if git.get('dirty') else ''}."),
+                   Block("p", "Versions: " + (versions or "not recorded")),
+                   Block("p", "Seeds: " + (", ".join(f"{k} {v}" for k, v in (env.get("seeds") or {}).items())
+                                           or "not recorded")),
                    Block("details", "resolved recipe (recipe.yaml)",
                          children=[Block("pre", (run.path / "recipe.yaml").read_text(encoding="utf-8"))]),
                    Block("details", "environment (environment.json: versions, seeds, device)",
@@ -188,7 +212,7 @@ def to_markdown(blocks: list[Block], out: Path) -> str:
 
 CSS = """
 body { font-family: system-ui, sans-serif; max-width: 72rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
-table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; font-size: 0.9rem; }
+table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; font-size: 0.9rem; display: block; overflow-x: auto; }
 th, td { border: 1px solid #ccc; padding: 0.3rem 0.5rem; vertical-align: top; text-align: left; }
 th { background: #f3f3f3; }
 td.text { max-width: 28rem; }
@@ -246,13 +270,6 @@ def write_report(runs: list[Run], out: Path, command: str, prompts: int = 5, max
     return paths
 
 
-def invoked_command() -> str:
-    """The command line as typed: `textmad ...` for the console script and `python -m textmad`."""
-    if Path(sys.argv[0]).name in ("textmad", "__main__.py"):
-        return shlex.join(["textmad", *sys.argv[1:]])
-    return shlex.join(sys.argv)
-
-
 def configure_report(p):
     p.add_argument("runs", nargs="+", metavar="RUN", help="run directories (runs/<name>)")
     p.add_argument("--out", metavar="DIR",
@@ -272,7 +289,7 @@ def main_report(args) -> int:
         out = runs[0].path / "report"
     else:
         out = runs[0].path.parent / ("report-" + "+".join(r.path.name for r in runs))
-    paths = write_report(runs, out, invoked_command(), args.prompts, args.words)
+    paths = write_report(runs, out, shell_command(sys.argv), args.prompts, args.words)
     pngs = sorted((out / "plots").glob("*.png"))
     size = sum(p.stat().st_size for p in pngs) + paths["html"].stat().st_size
     print(f"wrote {paths['html']} ({size / 1024:.0f} KiB with {len(pngs)} plots) and {paths['md']}")

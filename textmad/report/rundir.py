@@ -9,6 +9,7 @@ import csv
 import json
 import math
 import re
+import shlex
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -20,8 +21,6 @@ from textmad.io import read_jsonl
 from textmad.recipe import ArmConfig, arm_name
 
 GEN_DIR = re.compile(r"gen-(\d{3,})")
-# numeric columns of the run table that describe the row rather than measure the generation
-NOT_METRICS = {"generation", "seed", "real_share"}
 
 
 def gen_name(k: int) -> str:
@@ -72,7 +71,12 @@ class Run:
 
     @property
     def corpus_name(self) -> str:
-        return self.corpus.get("name") or (self.recipe.get("corpus") or {}).get("name") or "?"
+        return self.corpus.get("corpus") or (self.recipe.get("corpus") or {}).get("name") or "?"
+
+    @property
+    def command(self) -> str:
+        """The command that made the run, as typed (environment.json keeps sys.argv)."""
+        return shell_command(self.environment.get("command") or ["?"])
 
     @cached_property
     def arms(self) -> list[str]:
@@ -154,6 +158,15 @@ class Run:
         return None
 
 
+def shell_command(argv: list[str] | str) -> str:
+    """``argv`` as one shell line, `textmad ...` for both the console script and `python -m textmad`."""
+    if isinstance(argv, str):
+        return argv
+    if argv and (Path(argv[0]).name == "textmad" or Path(argv[0]).parts[-2:] == ("textmad", "__main__.py")):
+        argv = ["textmad", *argv[1:]]
+    return shlex.join(argv)
+
+
 def is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
@@ -169,13 +182,21 @@ def _number(text: str):
         return text
 
 
+TRAINING = ("train_loss", "val_loss")  # the run table's training figures, plotted beside the metrics
+
+
 def metric_columns(rows: list[dict]) -> list[str]:
-    """Numeric columns of a run table: registered metrics in registry order, then the rest by name."""
+    """Registered metrics (in registry order) then training losses, each where some row has a number."""
     from textmad.evaluate import METRICS
 
-    seen = {k for row in rows for k, v in row.items() if is_number(v) and k not in NOT_METRICS}
-    registered = [m.name for m in METRICS if m.name in seen]
-    return registered + sorted(seen - set(registered))
+    seen = {k for row in rows for k, v in row.items() if is_number(v)}
+    return [m.name for m in METRICS if m.name in seen] + [m for m in TRAINING if m in seen]
+
+
+def family(metric: str) -> str:
+    from textmad.evaluate import METRICS
+
+    return METRICS[metric].family if metric in METRICS else "training"
 
 
 def open_runs(paths: list[str]) -> list[Run]:

@@ -41,6 +41,12 @@ def repeated_ngram_spans(text: str, n: int) -> list[tuple[int, int]]:
     return [(s, e) for s, e in merged]
 
 
+def visible(text: str) -> str:
+    """Control characters other than whitespace (a byte-level model emits ESC, NUL ...) as U+FFFD, so
+    that generated text cannot move a terminal's cursor or recolour it, nor break an HTML page."""
+    return "".join("\ufffd" if unicodedata.category(ch) == "Cc" and not ch.isspace() else ch for ch in text)
+
+
 def display_width(text: str) -> int:
     """Terminal columns: combining marks and format characters take none, wide East Asian take two."""
     width = 0
