@@ -101,6 +101,19 @@ def test_every_training_document_has_its_provenance(tiny_run):
             assert {o: sum(r["origin"] == o for r in mix) for o in {r["origin"] for r in mix}} == expected[mode]
 
 
+def test_every_generation_continues_the_same_prompts(tiny_run):
+    """Prompts are fixed per run, so one prompt's continuations across generations show the drift."""
+    def prompts(folder):
+        return [(s["prompt_id"], s["prompt"]) for s in read_jsonl(folder / "samples.jsonl")]
+
+    expected = prompts(tiny_run / "gen-000")
+    assert len(set(expected)) > 1
+    folders = [f for f in gen_dirs(tiny_run) if f.name != "gen-000"]
+    assert folders
+    for folder in folders:
+        assert prompts(folder) == expected, folder
+
+
 def test_resume_after_kill_matches_an_uninterrupted_run(tiny_run, session_dir):
     base = session_dir / "killed"
     run = base / "runs" / "tiny"

@@ -338,8 +338,9 @@ class Loop:
 
         start = time.perf_counter()
         model_hash = model_sha256(folder / "model")
-        prompts = make_prompts(self.train_docs, tokenizer, recipe.generate, seed=derive_seed(seed, "prompts"),
-                               n=prompts_needed(recipe.generate))
+        # The same prompts in every generation and arm, so a prompt's continuations show the drift.
+        prompts = make_prompts(self.train_docs, tokenizer, recipe.generate,
+                               seed=derive_seed(recipe.seed, "prompts"), n=prompts_needed(recipe.generate))
         samples = generate(model, tokenizer, prompts, recipe.generate, acc, seed=derive_seed(seed, "generate"),
                            generation=k, arm=arm, model_hash=model_hash, desc=label)
         if self.main:
