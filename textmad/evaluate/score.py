@@ -124,9 +124,7 @@ def _model_free(docs_texts: list[str], docs_tokens: list[list[str]], families, l
                 sizes["tail_documents"] = len(tail_sample)
         if "diversity" in families:
             if div_sample is None:
-                reason = (f"too little text: {total} words < evaluate.diversity.sample_words = "
-                          f"{cfg.diversity.sample_words}")
-                unavailable.update({n: reason for n in METRICS.names("diversity")})
+                unavailable.update({n: _too_little(total, cfg) for n in METRICS.names("diversity")})
             else:
                 values.update(div.ngram_stats(div_sample))
                 values["self_bleu"] = div.self_bleu(div_sample, cfg.diversity.self_bleu_docs, cfg.seed)
@@ -140,12 +138,14 @@ def _model_free(docs_texts: list[str], docs_tokens: list[list[str]], families, l
     return values, unavailable, sizes
 
 
+def _too_little(total: int, cfg: EvaluateConfig) -> str:
+    return f"too little text: {total} words < evaluate.diversity.sample_words = {cfg.diversity.sample_words}"
+
+
 def _formality(values, unavailable, docs_texts, docs_tokens, div_sample, total, families, language, cfg) -> None:
     if "formality" in families:
         if div_sample is None:
-            reason = (f"too little text: {total} words < evaluate.diversity.sample_words = "
-                      f"{cfg.diversity.sample_words}")
-            unavailable.update({n: reason for n in METRICS.names("formality")})
+            unavailable.update({n: _too_little(total, cfg) for n in METRICS.names("formality")})
         else:
             # The tagger reads the sampled documents' own text (case and punctuation kept).
             order = div.sample_indices(docs_tokens, cfg.diversity.sample_words, cfg.seed)
