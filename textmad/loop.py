@@ -37,18 +37,14 @@ import yaml
 
 from textmad.errors import UserError
 from textmad.io import read_json, read_jsonl, write_json, write_jsonl, write_text
+from textmad.layout import GEN0, gen_dir, gen_name
 from textmad.mix import ArmPlan, build_mix, derive_seed, plan_arms
 from textmad.recipe import Recipe, dump_yaml, load_recipe, to_dict
 
-GEN0 = "gen-000"
 PACKAGES = ("torch", "transformers", "accelerate", "datasets", "peft", "sentencepiece", "tokenizers",
             "safetensors", "numpy", "gguf", "textmad")
 # keys that locate a run rather than define it: changing them does not change a single result
 LOCATION_KEYS = {"output_dir", "corpus.prepared_dir", "model.cache_dir"}
-
-
-def gen_dir(run_dir: Path, arm: str | None, k: int) -> Path:
-    return run_dir / GEN0 if k == 0 else run_dir / arm / f"gen-{k:03d}"
 
 
 def configure_run(p):
@@ -130,7 +126,7 @@ def environment_record(recipe: Recipe, accelerator, plans: list[ArmPlan]) -> dic
              "base": derive_seed(recipe.seed, "base"), GEN0: derive_seed(recipe.seed, GEN0, 0)}
     for plan in plans:
         for k in range(1, plan.generations + 1):
-            seeds[f"{plan.name}/gen-{k:03d}"] = derive_seed(recipe.seed, plan.name, k)
+            seeds[f"{plan.name}/{gen_name(k)}"] = derive_seed(recipe.seed, plan.name, k)
     return {
         "started": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "command": sys.argv,

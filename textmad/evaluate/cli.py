@@ -21,8 +21,8 @@ from pathlib import Path
 
 from textmad.errors import UserError
 from textmad.io import read_json, read_jsonl, write_json
+from textmad.layout import GEN0, gen_dir, gen_name
 
-GEN0 = "gen-000"
 
 
 def configure_eval(p):
@@ -87,7 +87,7 @@ def _generations(run_dir: Path, recipe, only_arm: str | None, only_gen: int | No
         if only_arm is not None and arm != only_arm:
             continue
         for k in range(1, recipe.loop.generations + 1):
-            folder = run_dir / arm / f"gen-{k:03d}"
+            folder = gen_dir(run_dir, arm, k)
             if (folder / "DONE").exists():
                 out.append((arm, k, folder))
     if only_gen is not None:
@@ -198,7 +198,7 @@ def _rebuild_table(run_dir: Path, recipe) -> int:
     for arm in recipe.loop.arms:
         name = arm_name(arm)
         for k in range(recipe.loop.generations + 1):
-            folder = run_dir / GEN0 if k == 0 else run_dir / name / f"gen-{k:03d}"
+            folder = gen_dir(run_dir, name, k)
             if not (folder / "DONE").exists():
                 continue
             m = read_json(folder / "metrics.json")
@@ -247,7 +247,7 @@ def _run_or_generation(target: Path, args) -> dict:
         result = scorer.score(k, folder)
         if scorer.accelerator.is_main_process:
             _write_generation(folder, arm, k, result, families)
-        label = GEN0 if k == 0 else f"{arm}/gen-{k:03d}"
+        label = GEN0 if k == 0 else f"{arm}/{gen_name(k)}"
         results[label] = result
         print(_summary(label, result), flush=True)
     if scorer.accelerator.is_main_process:

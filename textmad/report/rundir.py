@@ -18,17 +18,14 @@ import yaml
 
 from textmad.errors import UserError
 from textmad.io import read_jsonl
+from textmad.layout import GEN0, gen_dir, gen_name
 from textmad.recipe import ArmConfig, arm_name
 
 GEN_DIR = re.compile(r"gen-(\d{3,})")
 
 
-def gen_name(k: int) -> str:
-    return f"gen-{k:03d}"
-
-
 def is_run_dir(path: Path) -> bool:
-    return (path / "recipe.yaml").is_file() and (path / "gen-000").is_dir()
+    return (path / "recipe.yaml").is_file() and (path / GEN0).is_dir()
 
 
 @dataclass
@@ -87,7 +84,7 @@ class Run:
         return [a for a in declared if a in on_disk] + [a for a in on_disk if a not in declared]
 
     def gen_dir(self, arm: str | None, k: int) -> Path:
-        return self.path / gen_name(0) if k == 0 else self.path / (arm or "") / gen_name(k)
+        return gen_dir(self.path, arm, k)
 
     def generations(self, arm: str | None) -> list[int]:
         """Finished generations of ``arm`` (0 first; the shared gen-000 counts for every arm)."""
