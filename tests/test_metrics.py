@@ -37,8 +37,7 @@ def test_words_keep_bengali_marks_virama_and_joiners():
 # ---------------------------------------------------------------- distinct-n, entropy, repeats
 
 def test_ngram_stats_hand_computed():
-    docs = [["a", "b", "a", "b", "a"], ["c", "a", "b"]]
-    s = div.ngram_stats(docs)
+    s = div.ngram_stats(["a b a b a", "c a b"])
     # stream a b a b a c a b: 8 tokens, 3 types; bigrams ab ba ab ba ac ca ab: 4 distinct of 7
     assert s["distinct_1"] == pytest.approx(3 / 8)
     assert s["distinct_2"] == pytest.approx(4 / 7)
@@ -50,9 +49,61 @@ def test_ngram_stats_hand_computed():
     assert s["entropy_1"] == pytest.approx(-sum(x * math.log2(x) for x in p))
     # doc 1 has 4-grams abab, baba (no repeat); nothing repeats inside a document of 3 words
     assert s["repeated_4gram_share"] == 0.0
-    s = div.ngram_stats([["এক", "দুই", "তিন", "চার", "এক", "দুই", "তিন", "চার"], ["এক", "দুই", "তিন", "চার"]])
+    s = div.ngram_stats(["এক দুই তিন চার এক দুই তিন চার", "এক দুই তিন চার"])
     assert s["repeated_4gram_share"] == 0.5
     assert s["distinct_1"] == pytest.approx(4 / 12)
+
+
+def reference_ngram_stats(docs: list[list[str]]) -> dict:
+    """The definitions written plainly: Python tuples and Counters."""
+    stream = [w for d in docs for w in d]
+    out = {}
+    for n in range(1, 5):
+        grams = Counter(tuple(stream[i:i + n]) for i in range(len(stream) - n + 1))
+        total = len(stream) - n + 1
+        out[f"distinct_{n}"] = len(grams) / total
+        out[f"entropy_{n}"] = -math.fsum(c / total * math.log2(c / total) for c in grams.values())
+    out["ngram_diversity"] = sum(out[f"distinct_{n}"] for n in range(1, 5))
+    repeats = [any(c > 1 for c in Counter(tuple(d[i:i + 4]) for i in range(len(d) - 3)).values()) for d in docs]
+    out["repeated_4gram_share"] = sum(repeats) / len(docs)
+    return out
+
+
+BENGALI = ("আমি বাংলায় গান গাই। আমি বাংলার গান গাই। আমার সোনার বাংলা, আমি তোমায় ভালোবাসি। "
+           "চিরদিন তোমার আকাশ, তোমার বাতাস, আমার প্রাণে বাজায় বাঁশি। তিনি গৃহে গমন করিলেন এবং "
+           "পুস্তকখানি পাঠ করিতে লাগিলেন। সে বাড়ি গেল আর বইটা পড়তে লাগল।")
+
+
+@pytest.mark.parametrize("packed", [True, False], ids=["packed-keys", "argsort-and-renumbered-4grams"])
+def test_ngram_stats_equal_the_plain_definitions_on_real_text(packed, monkeypatch):
+    if not packed:  # the paths taken when keys and positions no longer share 64 bits
+        monkeypatch.setattr(div, "KEY_BITS", 8)
+    english = [tokens(t) for t in lee_docs()[:120]]
+    words_bn = tokens(BENGALI)
+    rng = random.Random(0)
+    # Real Bengali documents of 0 to 40 words; repeated passages so that 4-grams repeat in and across documents.
+    bengali = [words_bn[i:i + rng.randrange(0, 40)] for i in (rng.randrange(len(words_bn)) for _ in range(60))]
+    bengali += [words_bn[:12] * 2, words_bn[:3], [], words_bn[5:9] + words_bn[5:9]]
+    for docs in (english, bengali, english[:3] + bengali[:5] + english[3:6]):
+        ours = div.ngram_stats([" ".join(d) for d in docs])
+        expected = reference_ngram_stats(docs)
+        assert ours.keys() >= expected.keys()
+        for key, value in expected.items():
+            assert ours[key] == pytest.approx(value, rel=1e-12, abs=1e-12), key
+
+
+def test_ngram_stats_short_and_empty_input():
+    s = div.ngram_stats(["a b", "", "a"])
+    assert (s["distinct_1"], s["distinct_2"], s["distinct_3"]) == (2 / 3, 1.0, 1.0)
+    assert s["distinct_4"] is None and s["ngram_diversity"] is None and s["repeated_4gram_share"] is None
+    assert all(v is None for v in div.ngram_stats([]).values())
+    assert all(v is None for v in div.ngram_stats(["", ""]).values())
+    # 4-grams across document boundaries, or in two different documents, are not repeats inside one
+    assert div.ngram_stats(["a b", "c d", "a b", "c d", "a b"])["repeated_4gram_share"] == 0.0
+    assert div.ngram_stats(["x a b c d", "a b c d"])["repeated_4gram_share"] == 0.0
+    assert div.ngram_stats(["x a b c d", "a b c d a b c d"])["repeated_4gram_share"] == 0.5
+    # a stray space is not a word
+    assert div.ngram_stats(["a  b a b", " c "]) == div.ngram_stats(["a b a b", "c"])
 
 
 def test_ngram_diversity_matches_diversity_package():
@@ -60,12 +111,12 @@ def test_ngram_diversity_matches_diversity_package():
     from diversity import compression_ratio, ngram_diversity_score
     docs = [tokens(t) for t in lee_docs()[:40]]
     strings = [" ".join(d) for d in docs]
-    assert round(div.ngram_stats(docs)["ngram_diversity"], 3) == ngram_diversity_score(strings, 4)
+    assert round(div.ngram_stats(strings)["ngram_diversity"], 3) == ngram_diversity_score(strings, 4)
     assert round(div.compression_ratio(strings), 3) == compression_ratio(strings, "gzip")
     bn = [tokens("আমি বাংলায় গান গাই। আমি বাংলার গান গাই।" * k) for k in range(1, 6)]
     bn_strings = [" ".join(d) for d in bn]
     assert round(div.compression_ratio(bn_strings), 3) == compression_ratio(bn_strings, "gzip")
-    assert round(div.ngram_stats(bn)["ngram_diversity"], 3) == ngram_diversity_score(bn_strings, 4)
+    assert round(div.ngram_stats(bn_strings)["ngram_diversity"], 3) == ngram_diversity_score(bn_strings, 4)
 
 
 def test_compression_ratio_definition():
