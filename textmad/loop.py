@@ -37,7 +37,7 @@ import yaml
 
 from textmad.errors import UserError
 from textmad.io import read_json, read_jsonl, write_json, write_jsonl, write_text
-from textmad.layout import GEN0, gen_dir, gen_name
+from textmad.layout import DONE, GEN0, gen_dir, gen_name, is_done
 from textmad.mix import ArmPlan, build_mix, derive_seed, plan_arms
 from textmad.recipe import Recipe, dump_yaml, load_recipe, to_dict
 
@@ -293,7 +293,7 @@ class Loop:
         arm = plan.name if plan else GEN0
         label = "generation 0 (shared)" if k == 0 else f"arm {arm}, generation {k}"
         folder = gen_dir(self.run_dir, arm, k)
-        if (folder / "DONE").exists():
+        if is_done(folder):
             self.log(self.summary(plan, k, read_json(folder / "metrics.json"), resumed=True))
             return
         self.barrier()
@@ -366,7 +366,7 @@ class Loop:
         }
         if self.main:
             write_json(folder / "metrics.json", metrics)
-            write_text(folder / "DONE", datetime.datetime.now(datetime.timezone.utc).isoformat() + "\n")
+            write_text(folder / DONE, datetime.datetime.now(datetime.timezone.utc).isoformat() + "\n")
             self.update_table()
         self.barrier()
         self.log(self.summary(plan, k, metrics))
@@ -404,7 +404,7 @@ class Loop:
         for plan in self.plans:
             for k in range(self.recipe.loop.generations + 1):
                 folder = self.run_dir / GEN0 if k == 0 else gen_dir(self.run_dir, plan.name, k)
-                if (folder / "DONE").exists():
+                if is_done(folder):
                     rows.append(table_row(read_json(gen0 if k == 0 else folder / "metrics.json"),
                                           plan.name, plan.mode))
         if rows:

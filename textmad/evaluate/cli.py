@@ -21,7 +21,7 @@ from pathlib import Path
 
 from textmad.errors import UserError
 from textmad.io import read_json, read_jsonl, write_json
-from textmad.layout import GEN0, gen_dir, gen_name
+from textmad.layout import GEN0, finished_generations, gen_dir, gen_name, is_done
 
 
 
@@ -80,16 +80,10 @@ def _generations(run_dir: Path, recipe, only_arm: str | None, only_gen: int | No
     arms = [arm_name(a) for a in recipe.loop.arms]
     if only_arm is not None and only_arm not in arms:
         raise UserError(f"--mode {only_arm!r}: the run {run_dir} has the arms {', '.join(arms)}")
-    out = []
-    if (run_dir / GEN0 / "DONE").exists():
-        out.append((GEN0, 0, run_dir / GEN0))
+    out = [(GEN0, 0, run_dir / GEN0)] if is_done(run_dir / GEN0) else []
     for arm in arms:
-        if only_arm is not None and arm != only_arm:
-            continue
-        for k in range(1, recipe.loop.generations + 1):
-            folder = gen_dir(run_dir, arm, k)
-            if (folder / "DONE").exists():
-                out.append((arm, k, folder))
+        if only_arm is None or arm == only_arm:
+            out += [(arm, k, gen_dir(run_dir, arm, k)) for k in finished_generations(run_dir, arm) if k > 0]
     if only_gen is not None:
         out = [g for g in out if g[1] == only_gen or g[1] == 0]
     return out
@@ -199,7 +193,7 @@ def _rebuild_table(run_dir: Path, recipe) -> int:
         name = arm_name(arm)
         for k in range(recipe.loop.generations + 1):
             folder = gen_dir(run_dir, name, k)
-            if not (folder / "DONE").exists():
+            if not is_done(folder):
                 continue
             m = read_json(folder / "metrics.json")
             try:
@@ -235,7 +229,7 @@ def _run_or_generation(target: Path, args) -> dict:
         if not (run_dir / "recipe.yaml").exists():
             raise UserError(f"{target}: a generation folder must sit in a run directory with recipe.yaml "
                             f"(looked in {run_dir})")
-        if not (target / "DONE").exists():
+        if not is_done(target):
             raise UserError(f"{target}: this generation is unfinished (no DONE); finish the run first")
     scorer = _RunScorer(run_dir, args.language)
     gens = _generations(run_dir, scorer.recipe, only_arm, only_gen)

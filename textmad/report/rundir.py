@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import re
 import shlex
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -18,11 +17,8 @@ import yaml
 
 from textmad.errors import UserError
 from textmad.io import read_jsonl
-from textmad.layout import GEN0, gen_dir, gen_name
+from textmad.layout import GEN0, GEN_DIR, finished_generations, gen_dir, gen_name, is_done
 from textmad.recipe import ArmConfig, arm_name
-
-GEN_DIR = re.compile(r"gen-(\d{3,})")
-
 
 def is_run_dir(path: Path) -> bool:
     return (path / "recipe.yaml").is_file() and (path / GEN0).is_dir()
@@ -80,7 +76,7 @@ class Run:
         """Arm folders in recipe order, then any other arm folder found on disk."""
         declared = [arm_name(ArmConfig(**arm)) for arm in (self.recipe.get("loop") or {}).get("arms") or []]
         on_disk = sorted(p.name for p in self.path.iterdir()
-                         if p.is_dir() and not GEN_DIR.fullmatch(p.name) and any(p.glob("gen-*/DONE")))
+                         if p.is_dir() and not GEN_DIR.fullmatch(p.name) and any(is_done(g) for g in p.glob("gen-*")))
         return [a for a in declared if a in on_disk] + [a for a in on_disk if a not in declared]
 
     def gen_dir(self, arm: str | None, k: int) -> Path:
@@ -88,11 +84,7 @@ class Run:
 
     def generations(self, arm: str | None) -> list[int]:
         """Finished generations of ``arm`` (0 first; the shared gen-000 counts for every arm)."""
-        found = [0] if (self.path / gen_name(0) / "DONE").is_file() else []
-        if arm:
-            found += sorted(int(m.group(1)) for p in (self.path / arm).glob("gen-*")
-                            if (m := GEN_DIR.fullmatch(p.name)) and int(m.group(1)) > 0 and (p / "DONE").is_file())
-        return found
+        return finished_generations(self.path, arm)
 
     def check_arm(self, arm: str | None) -> str | None:
         if arm is None or arm in self.arms:
@@ -104,7 +96,7 @@ class Run:
 
     def _gen_file(self, arm: str | None, k: int, name: str) -> Path:
         d = self.gen_dir(arm, k)
-        if not (d / "DONE").is_file():
+        if not is_done(d):
             done = ", ".join(gen_name(g) for g in self.generations(arm)) or "none"
             raise UserError(f"{d}: generation {k} of arm {arm or '(shared)'} is not finished (no DONE); "
                             f"finished: {done}")
