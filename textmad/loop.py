@@ -39,7 +39,7 @@ from textmad.errors import UserError
 from textmad.io import read_json, read_jsonl, write_json, write_jsonl, write_text
 from textmad.layout import DONE, GEN0, gen_dir, gen_name, is_done
 from textmad.mix import ArmPlan, build_mix, derive_seed, plan_arms
-from textmad.recipe import Recipe, dump_yaml, load_recipe, to_dict
+from textmad.recipe import Recipe, arm_name, dump_yaml, load_recipe, to_dict
 
 PACKAGES = ("torch", "transformers", "accelerate", "datasets", "peft", "sentencepiece", "tokenizers",
             "safetensors", "numpy", "gguf", "textmad")
@@ -167,6 +167,26 @@ def write_table(run_dir: Path, rows: list[dict]) -> None:
     writer.writeheader()
     writer.writerows(rows)
     write_text(run_dir / "metrics.csv", buffer.getvalue())
+
+
+def rebuild_table(run_dir: Path, recipe: Recipe) -> int:
+    """Rewrite the run table from the metrics.json of every finished generation; the number of rows."""
+    rows = []
+    for arm in recipe.loop.arms:
+        name = arm_name(arm)
+        for k in range(recipe.loop.generations + 1):
+            folder = gen_dir(run_dir, name, k)
+            if not is_done(folder):
+                continue
+            m = read_json(folder / "metrics.json")
+            try:
+                row = table_row(m, name, arm.mode)
+            except KeyError:  # a metrics.json without the loop's training sections
+                row = {"arm": name, "mode": arm.mode, "generation": k, **m.get("metrics", {})}
+            rows.append({key: v for key, v in row.items() if not isinstance(v, (dict, list))})
+    if rows:
+        write_table(run_dir, rows)
+    return len(rows)
 
 
 def _fmt(value, spec):
@@ -397,18 +417,8 @@ class Loop:
         return score.apply_baseline(result, result) if k == 0 else result
 
     def update_table(self) -> None:
-        if not self.main:
-            return
-        rows = []
-        gen0 = self.run_dir / GEN0 / "metrics.json"
-        for plan in self.plans:
-            for k in range(self.recipe.loop.generations + 1):
-                folder = self.run_dir / GEN0 if k == 0 else gen_dir(self.run_dir, plan.name, k)
-                if is_done(folder):
-                    rows.append(table_row(read_json(gen0 if k == 0 else folder / "metrics.json"),
-                                          plan.name, plan.mode))
-        if rows:
-            write_table(self.run_dir, rows)
+        if self.main:
+            rebuild_table(self.run_dir, self.recipe)
 
     def summary(self, plan: ArmPlan | None, k: int, m: dict, resumed: bool = False) -> str:
         arm = plan.name if plan else "all arms"

@@ -184,28 +184,6 @@ def _write_generation(folder: Path, arm: str, k: int, result: dict, families) ->
     write_json(path, metrics)
 
 
-def _rebuild_table(run_dir: Path, recipe) -> int:
-    from textmad.loop import table_row, write_table
-    from textmad.recipe import arm_name
-
-    rows = []
-    for arm in recipe.loop.arms:
-        name = arm_name(arm)
-        for k in range(recipe.loop.generations + 1):
-            folder = gen_dir(run_dir, name, k)
-            if not is_done(folder):
-                continue
-            m = read_json(folder / "metrics.json")
-            try:
-                row = table_row(m, name, arm.mode)
-            except KeyError:  # a metrics.json without the loop's training sections
-                row = {"arm": name, "mode": arm.mode, "generation": k, **m.get("metrics", {})}
-            rows.append({key: v for key, v in row.items() if not isinstance(v, (dict, list))})
-    if rows:
-        write_table(run_dir, rows)
-    return len(rows)
-
-
 SUMMARY = ("heldout_ppl", "heldout_bpb", "gen0_ppl", "tail_coverage", "distinct_4", "self_bleu",
            "repeated_4gram_share", "formality_f", "formality_lexical", "sadhu_share")
 
@@ -245,7 +223,9 @@ def _run_or_generation(target: Path, args) -> dict:
         results[label] = result
         print(_summary(label, result), flush=True)
     if scorer.accelerator.is_main_process:
-        n = _rebuild_table(run_dir, scorer.recipe)
+        from textmad.loop import rebuild_table
+
+        n = rebuild_table(run_dir, scorer.recipe)
         print(f"wrote metrics.json of {len(gens)} generation(s); run table {run_dir / 'metrics.csv'}: {n} rows")
     return results
 
