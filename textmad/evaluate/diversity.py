@@ -132,15 +132,16 @@ def _sorted_with_order(keys: np.ndarray, width: int) -> tuple[np.ndarray, np.nda
 def _dense(keys: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
     """Each key's rank among the distinct keys (they are below 2**width), and each distinct key's count."""
     ordered, order = _sorted_with_order(keys, width)
-    first = np.r_[True, ordered[1:] != ordered[:-1]]
+    first, counts = _runs(ordered)
     rank = np.empty(len(keys), dtype=_U64)
     rank[order] = np.cumsum(first, dtype=_U64) - _U64(1)
-    return rank, np.diff(np.flatnonzero(np.r_[first, True]))
+    return rank, counts
 
 
-def _run_lengths(sorted_keys: np.ndarray) -> np.ndarray:
-    """How many times each distinct value occurs in a sorted array."""
-    return np.diff(np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1], True]))
+def _runs(sorted_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each distinct value of a sorted array first appears (a mask), and how many times it occurs."""
+    first = np.r_[True, sorted_keys[1:] != sorted_keys[:-1]]
+    return first, np.diff(np.flatnonzero(np.r_[first, True]))
 
 
 def _entropy_bits(counts: np.ndarray) -> float:
@@ -210,13 +211,13 @@ def ngram_stats(texts: list[str]) -> dict:
         fourgrams = (pairs << _U64(field_bits)) | field
 
         def trigram_stats():
-            return _distinct_and_entropy(_run_lengths(np.sort(trigrams)), total - 2)
+            return _distinct_and_entropy(_runs(np.sort(trigrams))[1], total - 2)
 
         def fourgram_stats():
             ordered = np.sort(fourgrams)
             twice = ordered[1:][ordered[1:] == ordered[:-1]]
             in_docs = np.unique(twice & _U64((1 << field_bits) - 1))
-            return _distinct_and_entropy(_run_lengths(ordered >> _U64(field_bits)), total - 3), len(in_docs)
+            return _distinct_and_entropy(_runs(ordered >> _U64(field_bits))[1], total - 3), len(in_docs)
 
         three, four = pool.submit(trigram_stats), pool.submit(fourgram_stats)
         out["distinct_1"], out["entropy_1"] = unigrams.result()

@@ -104,11 +104,11 @@ def _model_free(docs_texts: list[str], docs_tokens: list[list[str]], families, l
     if "diversity" in families or "formality" in families:
         div_sample = div.sample_documents(docs_tokens, cfg.diversity.sample_words, cfg.seed)
     total = sum(len(d) for d in docs_tokens)
-    joined = [" ".join(d) for d in div_sample] if div_sample is not None else None
+    joined = [" ".join(d) for d in div_sample] if "diversity" in families and div_sample is not None else None
     with ThreadPoolExecutor(max_workers=1) as pool:
         # zlib releases the GIL: the slow level-9 compression runs beside every other metric.
         compressed = None
-        if "diversity" in families and joined is not None:
+        if joined is not None:
             compressed = pool.submit(div.compression_ratio, joined)
         if "tail" in families:
             if tail_sample is None:
