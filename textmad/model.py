@@ -14,14 +14,13 @@ import copy
 import hashlib
 import importlib.util
 import json
-import os
 import random
-import shutil
 from pathlib import Path
 
 import torch
 
 from textmad.errors import UserError
+from textmad.io import atomic_dir
 
 # Special token ids of the scratch tokenizer; fixed so every scratch model agrees on them.
 UNK, BOS, EOS, PAD = "<unk>", "<s>", "</s>", "<pad>"
@@ -91,7 +90,7 @@ def train_tokenizer(texts: list[str], vocab_size: int, out_dir, seed: int = 0):
     tokenizer = PreTrainedTokenizerFast(tokenizer_object=backend, unk_token=UNK, bos_token=BOS, eos_token=EOS,
                                         pad_token=PAD, split_special_tokens=True)
     out_dir = Path(out_dir)
-    with _atomic_dir(out_dir) as tmp:
+    with atomic_dir(out_dir) as tmp:
         tokenizer.save_pretrained(tmp)
         (tmp / "spm.model").write_bytes(proto.data)
     return load_tokenizer(out_dir)
@@ -187,7 +186,7 @@ def _convert_gguf(path: Path, out_dir: Path) -> None:
     model = AutoModelForCausalLM.from_config(loaded.config, dtype=torch.float32)
     model.load_state_dict(loaded.state_dict())
     model.generation_config = loaded.generation_config
-    with _atomic_dir(out_dir) as tmp:
+    with atomic_dir(out_dir) as tmp:
         model.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)
 
@@ -253,30 +252,6 @@ def load_base(recipe, train_texts: list[str], accelerator, cache_dir=None):
     return model, tokenizer
 
 
-class _atomic_dir:
-    """Write a folder beside ``path`` and rename it into place, so a folder is never half-written."""
-
-    def __init__(self, path):
-        self.path = Path(path)
-        self.tmp = self.path.parent / f".{self.path.name}.tmp-{os.getpid()}"
-
-    def __enter__(self) -> Path:
-        shutil.rmtree(self.tmp, ignore_errors=True)
-        self.tmp.mkdir(parents=True)
-        return self.tmp
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc_type is not None:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-            return False
-        old = self.path.parent / f".{self.path.name}.old-{os.getpid()}"
-        if self.path.exists():
-            os.replace(self.path, old)
-        os.replace(self.tmp, self.path)
-        shutil.rmtree(old, ignore_errors=True)
-        return False
-
-
 def save_model(model, tokenizer, out_dir, accelerator=None) -> None:
     """Write weights (safetensors; only the adapter for PEFT models) and tokenizer to ``out_dir``.
 
@@ -286,7 +261,7 @@ def save_model(model, tokenizer, out_dir, accelerator=None) -> None:
     if accelerator is not None:
         model = accelerator.unwrap_model(model)
     if accelerator is None or accelerator.is_main_process:
-        with _atomic_dir(out_dir) as tmp:
+        with atomic_dir(out_dir) as tmp:
             model.save_pretrained(tmp, safe_serialization=True)
             tokenizer.save_pretrained(tmp)
     if accelerator is not None:
