@@ -36,7 +36,6 @@ from textmad.errors import UserError
 from textmad.recipe import Recipe, arm_name, parse_share
 
 SHARED_MODES = ("augment", "fresh")  # the modes whose real share is a knob
-FIXED_SIZE_MODES = ("augment", "fresh", "accumulate-subsample")
 
 
 def derive_seed(seed: int, *parts) -> int:
