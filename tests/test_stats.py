@@ -1,0 +1,90 @@
+"""textmad.stats against scipy and hand-computed values: t intervals, paired differences, the threshold."""
+import math
+
+import numpy as np
+import pytest
+from scipy import stats as sps
+
+from textmad import stats
+
+
+def test_t_interval_matches_scipy_and_the_t_table():
+    x = [2.61, 2.70, 2.58, 2.66]
+    got = stats.t_interval(x)
+    mean, sd = np.mean(x), np.std(x, ddof=1)
+    low, high = sps.t.interval(0.95, len(x) - 1, loc=mean, scale=sps.sem(x))
+    assert (got.n, got.mean, got.sd) == (4, pytest.approx(mean), pytest.approx(sd))
+    assert (got.low, got.high) == (pytest.approx(low), pytest.approx(high))
+    # printed t table: t(0.975, 3 df) = 3.182
+    assert got.half_width == pytest.approx(3.182 * sd / 2, rel=1e-3)
+
+
+def test_three_seeds_hand_computed():
+    got = stats.t_interval([1.0, 2.0, 3.0])  # mean 2, sd 1, t(0.975, 2) = 4.303
+    assert got.mean == 2 and got.sd == pytest.approx(1.0)
+    assert got.half_width == pytest.approx(4.303 / math.sqrt(3), rel=1e-3)
+    assert got.text(".3g") == "2 ± 2.48 (3)"
+
+
+def test_one_seed_has_no_interval_and_no_seed_no_mean():
+    one = stats.t_interval([5.0])
+    assert one.n == 1 and one.mean == 5 and math.isnan(one.low) and one.text() == "5 (n=1)"
+    assert not one.excludes_zero()
+    assert stats.t_interval([]).n == 0 and stats.t_interval([]).text() == "—"
+
+
+def test_paired_difference_is_tighter_than_unpaired():
+    # every seed moves both arms together: the seed effect cancels in the pairs
+    seed_effect = {0: 0.0, 1: 0.3, 2: -0.2, 3: 0.1}
+    a = {s: 10 + e + d for (s, e), d in zip(seed_effect.items(), (0.50, 0.52, 0.49, 0.51))}
+    b = {s: 10 + e for s, e in seed_effect.items()}
+    paired = stats.paired_difference(a, b)
+    diffs = [a[s] - b[s] for s in a]
+    ref = sps.ttest_rel(list(a.values()), list(b.values()))
+    assert paired.mean == pytest.approx(np.mean(diffs))
+    assert (paired.low, paired.high) == pytest.approx(tuple(ref.confidence_interval(0.95)))
+    unpaired_half = stats.t_interval(list(a.values())).half_width
+    assert paired.half_width < unpaired_half / 10 and paired.excludes_zero()
+
+
+def test_paired_difference_uses_only_common_seeds():
+    got = stats.paired_difference({0: 3.0, 1: 5.0, 2: 9.0}, {0: 1.0, 1: 2.0})
+    assert got.n == 2 and got.mean == pytest.approx(2.5)
+
+
+def test_worsening_follows_the_metric_direction():
+    assert stats.worsening(2.04, 2.0, higher_is_better=False) == pytest.approx(0.02)
+    assert stats.worsening(0.9, 1.0, higher_is_better=True) == pytest.approx(0.1)
+    assert stats.worsening(0.05, 0.0, higher_is_better=False) == pytest.approx(0.05)  # no relative change of 0
+
+
+def dose_response(shares, offsets):
+    """Worsening 0.10 - 0.2 * share for every seed, shifted by a per-seed offset (mean 0)."""
+    return {s: [0.10 - 0.2 * s + o for o in offsets] for s in shares}
+
+
+def test_threshold_on_a_known_dose_response():
+    d = 0.01
+    found = stats.threshold(dose_response([0, 0.25, 0.5, 0.75, 1.0], [-d, 0.0, d]), tolerance=0.02)
+    # mean curve 0.10 - 0.2 x crosses 0.02 at x = 0.4; the t interval's ends are +-h with
+    # h = t(0.975, 2) * d / sqrt(3), so they cross at (0.08 -+ h) / 0.2
+    h = sps.t.ppf(0.975, 2) * d / math.sqrt(3)
+    assert found.estimate == pytest.approx(0.4)
+    assert found.high == pytest.approx((0.08 + h) / 0.2)
+    assert found.low == pytest.approx((0.08 - h) / 0.2)
+    assert found.curve[1].n == 3
+
+
+def test_threshold_outside_the_grid_and_with_a_bump():
+    assert stats.threshold(dose_response([0.5, 0.75], [-0.001, 0.001]), 0.5).estimate == -math.inf
+    assert stats.threshold(dose_response([0, 0.1], [-0.001, 0.001]), 0.01).estimate == math.inf
+    # within tolerance at 0.25 but not at 0.5: the threshold is where it stays within, after 0.5
+    bumpy = {0: [0.1, 0.1], 0.25: [0.0, 0.0], 0.5: [0.06, 0.06], 0.75: [0.0, 0.0]}
+    assert stats.threshold(bumpy, 0.02).estimate == pytest.approx(0.5 + 0.25 * 0.04 / 0.06)
+
+
+def test_refine_shares_between_the_bracketing_points():
+    found = stats.threshold(dose_response([0, 0.25, 0.5, 0.75, 1.0], [-0.01, 0.0, 0.01]), 0.02)
+    # interval about 0.28..0.52 overlaps the grid intervals 0.25-0.5 and 0.5-0.75
+    assert stats.refine_shares(found, width=0.1) == [0.38, 0.62]
+    assert stats.refine_shares(found, width=0.5) == []  # narrow enough already
