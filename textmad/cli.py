@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from textmad.errors import UserError
@@ -43,10 +44,33 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser(verb if verb in VERBS else None).parse_args(argv)
     handler = getattr(importlib.import_module(args._module), f"main_{args._verb}")
     try:
-        return int(handler(args) or 0)
+        status = int(handler(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit where it cannot be caught
+        return status
     except UserError as e:
         print(f"textmad {args._verb}: error: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # the reader (`textmad ls | head`) is gone: stop quietly, as the Python docs recommend for SIGPIPE
+        _silence_stdout()
+        return 1
+    except OSError as e:
+        if e.filename is None:  # not about a path the user gave: a bug, keep its traceback
+            raise
+        target = f"{e.filename} -> {e.filename2}" if e.filename2 else e.filename
+        print(f"textmad {args._verb}: error: {target}: {e.strerror or e}", file=sys.stderr)
+        return 2
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that Python's final flush does not fail on the closed pipe again."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, ValueError, OSError):  # redirected to an in-memory stream
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 if __name__ == "__main__":

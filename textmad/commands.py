@@ -3,18 +3,44 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textmad.recipe import dump_yaml, load_recipe
+import yaml
 
-RECIPES_DIR = Path(__file__).resolve().parents[1] / "recipes"
+from textmad.errors import UserError
+from textmad.recipe import SHIPPED_RECIPES, describe, dump_yaml, load_recipe
 
 
 def configure_validate(p):
-    p.add_argument("items", nargs="+", metavar="RECIPE|KEY=VALUE",
-                   help="YAML recipe files, and dotted overrides applied to each, e.g. train.epochs=2")
+    p.add_argument("items", nargs="*", metavar="RECIPE|KEY=VALUE",
+                   help="YAML recipe files (or shipped recipe names), and dotted overrides applied to each, "
+                        "e.g. train.epochs=2")
     p.add_argument("-q", "--quiet", action="store_true", help="print one line per recipe, not the resolved config")
+    p.add_argument("--keys", action="store_true",
+                   help="print every recipe key with its type, accepted range, default and meaning")
+    p.add_argument("--format", choices=("text", "markdown"), default="text", help="for --keys: the layout")
+
+
+def _value(default) -> str:
+    return yaml.safe_dump(default, default_flow_style=True, width=10**6).strip().removesuffix("\n...")
+
+
+def print_keys(markdown: bool) -> None:
+    rows = describe()
+    if markdown:
+        print("| key | type | default | meaning |\n|---|---|---|---|")
+        for key, kind, default, doc in rows:
+            cells = (f"`{key}`", kind, f"`{_value(default)}`", doc)
+            print("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+        return
+    for key, kind, default, doc in rows:
+        print(f"{key} = {_value(default)}\n    {kind}" + (f"\n    {doc}" if doc else ""))
 
 
 def main_validate(args) -> int:
+    if args.keys:
+        print_keys(args.format == "markdown")
+        return 0
+    if not any("=" not in item for item in args.items):
+        raise UserError("give one or more recipes to validate (shipped recipes: `textmad ls`), or --keys")
     overrides = [item for item in args.items if "=" in item]
     for path in (item for item in args.items if "=" not in item):
         recipe = load_recipe(path, overrides)
@@ -37,7 +63,7 @@ def recipe_summary(path: Path) -> str:
 
 
 def configure_ls(p):
-    p.add_argument("--recipes-dir", default=str(RECIPES_DIR), help="where to look for recipes")
+    p.add_argument("--recipes-dir", default=str(SHIPPED_RECIPES), help="where to look for recipes")
 
 
 def main_ls(args) -> int:

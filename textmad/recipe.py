@@ -1,13 +1,18 @@
 """Recipes: YAML files loaded into typed, validated config objects.
 
-A recipe is data, never code: it is parsed with ``yaml.safe_load`` and every key is checked
-against the dataclasses below. Unknown keys, wrong types and out-of-range values are errors
-that name the file, the key, the value, what is accepted and the closest valid key.
+A recipe is data, never code: it is parsed with a safe YAML loader (no Python tags; aliases may not
+expand beyond a small recipe's size) and every key is checked against the dataclasses below. Unknown
+keys, wrong types, NaN and infinities, and values out of range are errors that name the file, the key,
+the value, what is accepted and the closest valid key; cross-field checks (the model's context, its
+memory, folder names) run before anything is written.
 """
 from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
+import re
+import reprlib
 import types
 import typing
 from dataclasses import dataclass, field
@@ -18,9 +23,97 @@ import yaml
 
 from textmad.errors import UserError
 
+# Shipped recipes: package data, so `textmad ls` and `textmad run NAME` work from a wheel too.
+SHIPPED_RECIPES = Path(__file__).resolve().parent / "recipes"
+
+MAX_SEED = 2**32 - 1  # sentencepiece and numpy take seeds below 2**32
+MAX_CONTEXT = 2**17  # tokens: above any model textmad trains or loads
+MAX_BATCH = 2**16
+MAX_DOCS = 10**9
+MAX_YAML_NODES = 100_000  # a real recipe has a few hundred; aliases ("billion laughs") can make billions
+MAX_SCRATCH_BYTES = 8 * 2**30  # float32 parameters of a scratch model
+MAX_NAME_BYTES = 255  # NAME_MAX of common file systems
+# Entries at the top of a run directory besides the arms' folders (gen-* are reserved too).
+RUN_DIR_ENTRIES = ("recipe.yaml", "environment.json", "corpus.json", "metrics.jsonl", "metrics.csv",
+                   "report", "eval")
+
 
 class RecipeError(UserError, ValueError):
     """A recipe (file or override) that cannot be accepted; the message says why and what would be."""
+
+
+class _NotFinite(RecipeError):
+    """NaN or an infinity: reported as such even inside a union type, whose other alternatives would hide it."""
+
+
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxdict, _SHORT.maxlist, _SHORT.maxstring, _SHORT.maxother = 2, 3, 4, 60, 60
+
+
+def show(value, width: int = 80) -> str:
+    """A value for an error message, cut to ``width`` characters: never the repr of a huge value."""
+    try:
+        text = _SHORT.repr(value)
+    except ValueError:  # an int beyond Python's 4300-digit str() limit
+        return f"<an integer of {value.bit_length()} bits>" if isinstance(value, int) else \
+            f"<a {type(value).__name__} with a huge integer>"
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
+class RecipeLoader(yaml.SafeLoader):
+    """SafeLoader that reads 1e-4, 3E-4 and 1e6 as floats (YAML 1.1 wants a dot and a signed exponent)."""
+
+
+RecipeLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."))
+
+
+def _expanded_size(node, sizes: dict, open_nodes: set, source: str) -> int:
+    """How many values ``node`` becomes once every alias is expanded, counted on the graph (no expansion)."""
+    key = id(node)
+    if key in sizes:
+        return sizes[key]
+    if key in open_nodes:
+        raise RecipeError(f"{source}: an alias (*name) refers to a value that contains it; a recipe is a tree")
+    open_nodes.add(key)
+    children = []
+    if isinstance(node, yaml.SequenceNode):
+        children = node.value
+    elif isinstance(node, yaml.MappingNode):
+        children = [n for pair in node.value for n in pair]
+    total = 1
+    for child in children:
+        total += _expanded_size(child, sizes, open_nodes, source)
+        if total > MAX_YAML_NODES:
+            break
+    open_nodes.discard(key)
+    sizes[key] = total
+    return total
+
+
+def load_yaml(text: str, source: str):
+    """Parse one YAML document with RecipeLoader, for recipe files and override values alike."""
+    loader = RecipeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _expanded_size(node, {}, set(), source) > MAX_YAML_NODES:
+            raise RecipeError(f"{source}: the YAML expands to more than {MAX_YAML_NODES} values through "
+                              f"aliases (*name); a recipe is small: write the values out")
+        return loader.construct_document(node)
+    except RecipeError:
+        raise
+    except yaml.YAMLError as e:
+        raise RecipeError(f"{source}: not valid YAML: {e}") from None
+    except RecursionError:
+        raise RecipeError(f"{source}: the YAML is nested too deeply to be a recipe") from None
+    except ValueError as e:  # int() of a number beyond Python's 4300-digit limit
+        raise RecipeError(f"{source}: a value cannot be read: {show(str(e), 120)}") from None
+    finally:
+        loader.dispose()
 
 
 def _range(lo=None, hi=None, lo_open=False, hi_open=False):
@@ -63,12 +156,12 @@ class CorpusConfig:
     name: str = _f("wiki-en", doc="built-in corpus name, or a name for a local/hub source")
     source: SourceConfig | None = _f(None, doc="omit for a built-in corpus")
     language: str = _f("", doc="ISO 639-1 code; built-in corpora set it themselves")
-    seed: int = _f(0, lo=0)
+    seed: int = _f(0, lo=0, hi=MAX_SEED)
     heldout_share: float = _f(0.1, lo=0, hi=1, lo_open=True, hi_open=True)
     fresh_share: float = _f(0.3, lo=0, hi=1, hi_open=True)
-    min_chars: int = _f(200, lo=1, doc="documents shorter than this are dropped")
-    max_chars: int = _f(2000, lo=1, doc="longer documents are cut at a sentence/word boundary into pieces")
-    max_docs: int = _f(0, lo=0, doc="0: all documents")
+    min_chars: int = _f(200, lo=1, hi=10**7, doc="documents shorter than this are dropped")
+    max_chars: int = _f(2000, lo=1, hi=10**7, doc="longer documents are cut at a sentence/word boundary into pieces")
+    max_docs: int = _f(0, lo=0, hi=MAX_DOCS, doc="0: all documents")
     prepared_dir: str = _f("prepared", doc="where prepared corpora are cached")
 
 
@@ -77,13 +170,14 @@ class CorpusConfig:
 @dataclass
 class ScratchConfig:
     """A tiny Llama-style model trained from scratch with a SentencePiece tokenizer."""
-    vocab_size: int = _f(2000, lo=64)
-    hidden_size: int = _f(128, lo=8)
-    num_layers: int = _f(2, lo=1)
-    num_heads: int = _f(4, lo=1)
-    intermediate_size: int = _f(384, lo=8)
-    max_position_embeddings: int = _f(256, lo=16)
-    tokenizer_sample_chars: int = _f(2_000_000, lo=1000, doc="characters of training text for the tokenizer")
+    vocab_size: int = _f(2000, lo=64, hi=10**6)
+    hidden_size: int = _f(128, lo=8, hi=2**16)
+    num_layers: int = _f(2, lo=1, hi=1024)
+    num_heads: int = _f(4, lo=1, hi=1024)
+    intermediate_size: int = _f(384, lo=8, hi=2**18)
+    max_position_embeddings: int = _f(256, lo=16, hi=MAX_CONTEXT)
+    tokenizer_sample_chars: int = _f(2_000_000, lo=1000, hi=2 * 10**9,
+                                     doc="characters of training text for the tokenizer")
 
 
 @dataclass
@@ -96,8 +190,8 @@ class GGUFConfig:
 
 @dataclass
 class LoRAConfig:
-    r: int = _f(8, lo=1)
-    alpha: float = _f(16.0, lo=0, lo_open=True)
+    r: int = _f(8, lo=1, hi=2**16)
+    alpha: float = _f(16.0, lo=0, hi=1e6, lo_open=True)
     dropout: float = _f(0.05, lo=0, hi=1, hi_open=True)
     target_modules: list[str] = _f(["q_proj", "k_proj", "v_proj", "o_proj"])
 
@@ -123,18 +217,18 @@ class TrainConfig:
     lora: LoRAConfig = _sub(LoRAConfig)
     init: Literal["previous", "base"] = _f(
         "previous", doc="each generation starts from the previous generation or from generation 0's base")
-    epochs: float = _f(1.0, lo=0, lo_open=True)
-    gen0_epochs: float = _f(0.0, lo=0, doc="epochs for generation 0 (0: same as epochs)")
-    learning_rate: float = _f(1e-3, lo=0, lo_open=True)
+    epochs: float = _f(1.0, lo=0, hi=1000, lo_open=True)
+    gen0_epochs: float = _f(0.0, lo=0, hi=1000, doc="epochs for generation 0 (0: same as epochs)")
+    learning_rate: float = _f(1e-3, lo=0, hi=10, lo_open=True)
     schedule: Literal["constant", "linear", "cosine"] = _f("cosine")
     warmup_ratio: float = _f(0.05, lo=0, hi=1)
-    weight_decay: float = _f(0.0, lo=0)
-    batch_size: int = _f(16, lo=1, doc="sequences per process per step")
-    grad_accum: int = _f(1, lo=1)
-    seq_len: int = _f(128, lo=8)
-    max_grad_norm: float = _f(1.0, lo=0)
+    weight_decay: float = _f(0.0, lo=0, hi=10)
+    batch_size: int = _f(16, lo=1, hi=MAX_BATCH, doc="sequences per process per step")
+    grad_accum: int = _f(1, lo=1, hi=MAX_BATCH)
+    seq_len: int = _f(128, lo=8, hi=MAX_CONTEXT, doc="tokens per training sequence; scratch: at most max_position_embeddings")
+    max_grad_norm: float = _f(1.0, lo=0, hi=1e6, doc="0: no clipping")
     val_share: float = _f(0.05, lo=0, hi=0.5, doc="share of each training mix held out for validation loss")
-    max_steps: int = _f(0, lo=0, doc="0: no cap (smoke tests set it)")
+    max_steps: int = _f(0, lo=0, hi=MAX_DOCS, doc="0: no cap (smoke tests set it)")
 
 
 # ---------------------------------------------------------------- generate
@@ -144,49 +238,50 @@ class WatermarkConfig:
     """transformers' WatermarkingConfig (green-list watermark of Kirchenbauer et al.)."""
     enabled: bool = _f(False)
     greenlist_ratio: float = _f(0.25, lo=0, hi=1, lo_open=True, hi_open=True)
-    bias: float = _f(2.0, lo=0)
-    hashing_key: int = _f(15485863)
+    bias: float = _f(2.0, lo=0, hi=100)
+    hashing_key: int = _f(15485863, lo=0, hi=MAX_SEED)
     seeding_scheme: Literal["lefthash", "selfhash"] = _f("lefthash")
-    context_width: int = _f(1, lo=1)
+    context_width: int = _f(1, lo=1, hi=1024)
 
 
 @dataclass
 class GenerateConfig:
-    num_samples: int = _f(200, lo=1, doc="documents to generate per generation")
-    token_budget: int = _f(0, lo=0, doc="stop once this many new tokens are generated (0: no budget)")
-    prompt_tokens: int = _f(8, lo=0, doc="prompt = this many tokens of a real training document; 0: unconditional")
+    num_samples: int = _f(200, lo=1, hi=10**7, doc="documents to generate per generation")
+    token_budget: int = _f(0, lo=0, hi=10**10, doc="stop once this many new tokens are generated (0: no budget)")
+    prompt_tokens: int = _f(8, lo=0, hi=MAX_CONTEXT,
+                            doc="prompt = this many tokens of a real training document; 0: unconditional; "
+                                "scratch: prompt_tokens + max_new_tokens <= max_position_embeddings")
     do_sample: bool = _f(True)
-    temperature: float = _f(1.0, lo=0, lo_open=True)
+    temperature: float = _f(1.0, lo=0, hi=100, lo_open=True)
     top_p: float = _f(1.0, lo=0, hi=1, lo_open=True)
-    top_k: int = _f(0, lo=0, doc="0: off")
-    num_beams: int = _f(1, lo=1)
-    repetition_penalty: float = _f(1.0, lo=0, lo_open=True)
-    min_new_tokens: int = _f(16, lo=0)
-    max_new_tokens: int = _f(128, lo=1)
-    batch_size: int = _f(32, lo=1)
+    top_k: int = _f(0, lo=0, hi=10**6, doc="0: off")
+    num_beams: int = _f(1, lo=1, hi=64)
+    repetition_penalty: float = _f(1.0, lo=0, hi=100, lo_open=True)
+    min_new_tokens: int = _f(16, lo=0, hi=MAX_CONTEXT)
+    max_new_tokens: int = _f(128, lo=1, hi=MAX_CONTEXT)
+    batch_size: int = _f(32, lo=1, hi=MAX_BATCH)
     watermark: WatermarkConfig = _sub(WatermarkConfig)
 
 
 # ---------------------------------------------------------------- loop
 
-MODES = ("replace", "augment", "accumulate", "accumulate-subsample", "fresh")
-
-
 @dataclass
 class ArmConfig:
     """One arm of the loop: a mixing mode and its real share. Arms share generation 0."""
     mode: Literal["replace", "augment", "accumulate", "accumulate-subsample", "fresh"] = _f("replace")
-    name: str = _f("", doc="folder name (default: the mode, plus the real share when it is set)")
+    name: str = _f("", doc="folder name (default: the mode, plus the real share when it is set); "
+                           "not gen-*, not a file name of the run directory, not starting with '.'")
     real_share: Union[float, list[float], str, None] = _f(
         None, doc="share of real text: a number, a list per generation, or 'linear:START:END'")
-    train_size: int | None = _f(None, lo=1, doc="documents per generation (default: loop.train_size)")
+    train_size: int | None = _f(None, lo=1, hi=MAX_DOCS, doc="documents per generation (default: loop.train_size)")
 
 
 @dataclass
 class LoopConfig:
-    generations: int = _f(5, lo=1, doc="generations after generation 0")
+    generations: int = _f(5, lo=1, hi=1000, doc="generations after generation 0")
     arms: list[ArmConfig] = _f([], doc="the arms to run; several arms share one generation 0")
-    train_size: int = _f(0, lo=0, doc="documents per generation for fixed-size modes (0: the real pool's size)")
+    train_size: int = _f(0, lo=0, hi=MAX_DOCS,
+                         doc="documents per generation for fixed-size modes (0: the real pool's size)")
     size_policy: Literal["fixed", "growing"] = _f(
         "fixed", doc="growing: augment/fresh add train_size documents each generation")
     real_share: Union[float, list[float], str] = _f(0.5, doc="default real share for augment and fresh")
@@ -196,24 +291,27 @@ class LoopConfig:
 
 @dataclass
 class PerplexityConfig:
-    window: int = _f(0, lo=0, doc="0: the model's context length (train.seq_len for scratch models)")
-    stride: int = _f(0, lo=0, doc="0: half the window")
-    batch_size: int = _f(8, lo=1)
-    max_docs: int = _f(0, lo=0, doc="0: the whole held-out split")
+    window: int = _f(0, lo=0, hi=MAX_CONTEXT, doc="0: the model's context length (train.seq_len for scratch "
+                                                 "models); scratch: at most max_position_embeddings")
+    stride: int = _f(0, lo=0, hi=MAX_CONTEXT, doc="0: half the window; at most the window")
+    batch_size: int = _f(8, lo=1, hi=MAX_BATCH)
+    max_docs: int = _f(0, lo=0, hi=MAX_DOCS, doc="0: the whole held-out split")
 
 
 @dataclass
 class TailConfig:
     reference: Literal["train", "wordfreq"] = _f("train")
-    head_ranks: int = _f(100, lo=1, doc="ranks 1..head_ranks are the head")
-    torso_ranks: int = _f(1000, lo=1, doc="ranks head_ranks+1..torso_ranks are the torso; the rest, tail")
-    sample_words: int = _f(20000, lo=100, doc="word tokens per equal-size sample")
+    head_ranks: int = _f(100, lo=1, hi=10**7, doc="ranks 1..head_ranks are the head")
+    torso_ranks: int = _f(1000, lo=1, hi=10**7, doc="ranks head_ranks+1..torso_ranks are the torso; the rest, tail")
+    sample_words: int = _f(20000, lo=100, hi=MAX_DOCS, doc="word tokens per equal-size sample")
 
 
 @dataclass
 class DiversityConfig:
-    sample_words: int = _f(20000, lo=100)
-    self_bleu_docs: int = _f(100, lo=2)
+    sample_words: int = _f(20000, lo=100, hi=MAX_DOCS)
+    self_bleu_docs: int = _f(100, lo=2, hi=10**5, doc="documents compared pairwise for self-BLEU")
+    doc_words: int = _f(50, lo=4, hi=10**5, doc="self_bleu and repeated_4gram_share read each document's first "
+                                                "doc_words words (shorter ones whole): lengths do not confound them")
 
 
 @dataclass
@@ -222,16 +320,16 @@ class EvaluateConfig:
     perplexity: PerplexityConfig = _sub(PerplexityConfig)
     tail: TailConfig = _sub(TailConfig)
     diversity: DiversityConfig = _sub(DiversityConfig)
-    seed: int = _f(0, lo=0)
+    seed: int = _f(0, lo=0, hi=MAX_SEED)
 
 
 # ---------------------------------------------------------------- recipe
 
 @dataclass
 class Recipe:
-    name: str = _f("run", doc="run name: the run directory is output_dir/name")
-    seed: int = _f(0, lo=0)
-    output_dir: str = _f("runs")
+    name: str = _f("run", doc="run name, one folder name: the run directory is output_dir/name")
+    seed: int = _f(0, lo=0, hi=MAX_SEED)
+    output_dir: str = _f("runs", doc="where run directories go: any folder but /")
     corpus: CorpusConfig = _sub(CorpusConfig)
     model: ModelConfig = _sub(ModelConfig)
     train: TrainConfig = _sub(TrainConfig)
@@ -263,15 +361,20 @@ def _type_name(tp) -> str:
 
 def _coerce(value, tp, where: str, source: str):
     """Check ``value`` against the annotation ``tp``; return it converted (int -> float, dicts -> dataclasses)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        # NaN passes every comparison-based range check, and NaN != NaN breaks resume's recipe comparison
+        raise _NotFinite(f"{source}: {where} = {value!r} is not accepted; NaN and infinities are not "
+                          f"values for any key (expected {_type_name(tp)})")
     origin = typing.get_origin(tp)
     if origin in (Union, types.UnionType):
-        errors = []
         for alt in typing.get_args(tp):
             try:
                 return _coerce(value, alt, where, source)
-            except RecipeError as e:
-                errors.append(e)
-        raise RecipeError(f"{source}: {where} = {value!r} is not accepted; expected {_type_name(tp)}")
+            except _NotFinite:
+                raise
+            except RecipeError:
+                pass
+        raise RecipeError(f"{source}: {where} = {show(value)} is not accepted; expected {_type_name(tp)}")
     if tp is type(None):
         if value is None:
             return None
@@ -293,11 +396,20 @@ def _coerce(value, tp, where: str, source: str):
             return value
     elif tp is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
+            try:
+                return float(value)
+            except OverflowError:
+                raise RecipeError(f"{source}: {where} = {show(value)} is too large for a number") from None
     elif tp is str:
         if isinstance(value, str):
             return value
-    raise RecipeError(f"{source}: {where} = {value!r} is not accepted; expected {_type_name(tp)}")
+    raise RecipeError(f"{source}: {where} = {show(value)} is not accepted; expected {_type_name(tp)}")
+
+
+def _span(meta) -> str:
+    lo, hi, lo_open, hi_open = meta["range"]
+    return (f"{'(' if lo_open else '['}{'-inf' if lo is None else lo}, "
+            f"{'inf' if hi is None else hi}{')' if hi_open else ']'}")
 
 
 def _check_range(value, meta, where, source):
@@ -307,10 +419,7 @@ def _check_range(value, meta, where, source):
     bad = (lo is not None and (value < lo or (lo_open and value == lo))) or (
         hi is not None and (value > hi or (hi_open and value == hi)))
     if bad:
-        left = "(" if lo_open else "["
-        right = ")" if hi_open else "]"
-        span = f"{left}{'-inf' if lo is None else lo}, {'inf' if hi is None else hi}{right}"
-        raise RecipeError(f"{source}: {where} = {value!r} is out of range; accepted: {span}")
+        raise RecipeError(f"{source}: {where} = {show(value)} is out of range; accepted: {_span(meta)}")
 
 
 def _build(cls, data: dict, prefix: str, source: str):
@@ -322,7 +431,7 @@ def _build(cls, data: dict, prefix: str, source: str):
         if key not in fields:
             close = difflib.get_close_matches(str(key), fields, n=1, cutoff=0.5)
             hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise RecipeError(f"{source}: unknown key '{where}'{hint} Accepted keys here: "
+            raise RecipeError(f"{source}: unknown key {show(where)}{hint} Accepted keys here: "
                               f"{', '.join(fields)}")
         kwargs[key] = _coerce(value, hints[key], where, source)
         if "range" in fields[key].metadata:
@@ -332,12 +441,9 @@ def _build(cls, data: dict, prefix: str, source: str):
 
 def _parse_override(text: str) -> tuple[list[str], Any]:
     if "=" not in text:
-        raise RecipeError(f"override {text!r}: expected KEY.SUB=VALUE, for example train.epochs=2")
+        raise RecipeError(f"override {show(text)}: expected KEY.SUB=VALUE, for example train.epochs=2")
     key, raw = text.split("=", 1)
-    try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError as e:
-        raise RecipeError(f"override {text!r}: the value is not valid YAML: {e}") from None
+    value = load_yaml(raw, f"override {show(text)}") if raw.strip() else ""
     return key.strip().split("."), value
 
 
@@ -354,18 +460,32 @@ def apply_overrides(data: dict, overrides: list[str]) -> dict:
     return data
 
 
-def read_recipe_mapping(path: str | Path) -> dict:
+def recipe_path(path: str | Path) -> Path:
+    """``path``, or the shipped recipe it names when no such file exists: `quickstart`, `quickstart.yaml`
+    and `recipes/quickstart.yaml` (the command in each recipe's header) all work after `pip install`."""
     path = Path(path)
+    if path.exists() or path.parent not in (Path("."), Path("recipes")):
+        return path
+    shipped = SHIPPED_RECIPES / (path.name if path.suffix == ".yaml" else path.name + ".yaml")
+    return shipped if shipped.is_file() else path
+
+
+def read_recipe_mapping(path: str | Path) -> dict:
+    path = recipe_path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise RecipeError(f"{path}: no such recipe file (shipped recipes: `textmad ls`)") from None
+    except IsADirectoryError:
+        raise RecipeError(f"{path}: is a directory; a recipe is a YAML file (shipped recipes: `textmad ls`)") \
+            from None
+    except PermissionError:
+        raise RecipeError(f"{path}: cannot be read (permission denied); check the file's permissions") from None
     except UnicodeDecodeError as e:
         raise RecipeError(f"{path}: not UTF-8 at byte {e.start}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        raise RecipeError(f"{path}: not valid YAML: {e}") from None
+    except OSError as e:
+        raise RecipeError(f"{path}: cannot be read: {e.strerror or e}") from None
+    data = load_yaml(text, str(path))
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -375,7 +495,7 @@ def read_recipe_mapping(path: str | Path) -> dict:
 
 def load_recipe(path: str | Path | None = None, overrides: list[str] = (), data: dict | None = None) -> Recipe:
     """Load ``path`` (or a raw mapping), apply overrides, validate, and return the resolved Recipe."""
-    source = str(path) if path is not None else "<recipe>"
+    source = str(recipe_path(path)) if path is not None else "<recipe>"
     raw = read_recipe_mapping(path) if path is not None else dict(data or {})
     raw = apply_overrides(raw, list(overrides))
     recipe = _build(Recipe, raw, "", source)
@@ -399,15 +519,15 @@ def parse_share(share, generations: int, where: str, source: str) -> list[float]
                 raise ValueError
             start, end = float(parts[1]), float(parts[2])
         except ValueError:
-            raise RecipeError(f"{source}: {where} = {share!r} is not a schedule; accepted: a number, a list "
+            raise RecipeError(f"{source}: {where} = {show(share)} is not a schedule; accepted: a number, a list "
                               f"of numbers, or 'linear:START:END' (for example 'linear:0.9:0.1')") from None
         steps = max(generations - 1, 1)
         shares = [start + (end - start) * k / steps for k in range(generations)]
     else:
-        raise RecipeError(f"{source}: {where} = {share!r}: expected a number, a list or 'linear:START:END'")
+        raise RecipeError(f"{source}: {where} = {show(share)}: expected a number, a list or 'linear:START:END'")
     for s in shares:
         if not 0.0 <= s <= 1.0:
-            raise RecipeError(f"{source}: {where} = {share!r} gives a share {s}; accepted: 0 <= share <= 1")
+            raise RecipeError(f"{source}: {where} = {show(share)} gives a share {s}; accepted: 0 <= share <= 1")
     return shares
 
 
@@ -421,8 +541,57 @@ def arm_name(arm: ArmConfig) -> str:
     return f"{arm.mode}-{str(arm.real_share).replace(':', '_').replace(' ', '')}"
 
 
+def check_folder_name(name: str, where: str, source: str = "") -> None:
+    """Refuse a run or arm name that is not one folder name: it would write outside its parent folder.
+    The one rule for `name`, `loop.arms[].name` and `textmad run --new-name`."""
+    why = ("it is empty" if not name else
+           f"{name!r} is not a folder name" if name in (".", "..") else
+           "it contains '/'" if "/" in name else
+           "it contains '\\'" if "\\" in name else
+           "it contains a NUL character" if "\0" in name else
+           f"it is longer than {MAX_NAME_BYTES} bytes" if len(name.encode("utf-8", "replace")) > MAX_NAME_BYTES
+           else "")
+    if why:
+        raise RecipeError(f"{source + ': ' if source else ''}{where} = {show(name)} is not a single folder name "
+                          f"({why}); accepted: a name without '/', '\\' or NUL, not '.' or '..', for example "
+                          f"'my-run'")
+
+
+def scratch_parameters(s: ScratchConfig) -> int:
+    """Parameters of the scratch Llama (tied embeddings): known before anything is allocated."""
+    per_layer = 4 * s.hidden_size**2 + 3 * s.hidden_size * s.intermediate_size + 2 * s.hidden_size
+    return s.vocab_size * s.hidden_size + s.num_layers * per_layer + s.hidden_size
+
+
+def _check_scratch(recipe: Recipe, source: str) -> None:
+    s, g, t = recipe.model.scratch, recipe.generate, recipe.train
+    context = f"model.scratch.max_position_embeddings = {s.max_position_embeddings}"
+    if g.prompt_tokens + g.max_new_tokens > s.max_position_embeddings:
+        raise RecipeError(f"{source}: generate.prompt_tokens + generate.max_new_tokens = {g.prompt_tokens} + "
+                          f"{g.max_new_tokens} exceeds the model's context, {context}; lower them or raise it")
+    if t.seq_len > s.max_position_embeddings:
+        raise RecipeError(f"{source}: train.seq_len = {t.seq_len} exceeds the model's context, {context}")
+    if recipe.evaluate.perplexity.window > s.max_position_embeddings:
+        raise RecipeError(f"{source}: evaluate.perplexity.window = {recipe.evaluate.perplexity.window} exceeds "
+                          f"the model's context, {context}")
+    size = 4 * scratch_parameters(s)
+    if size > MAX_SCRATCH_BYTES:
+        raise RecipeError(
+            f"{source}: model.scratch (vocab_size {s.vocab_size}, hidden_size {s.hidden_size}, num_layers "
+            f"{s.num_layers}, intermediate_size {s.intermediate_size}) would hold "
+            f"{scratch_parameters(s) / 1e9:.2f} billion parameters, {size / 2**30:.1f} GiB in float32 "
+            f"(vocab_size x hidden_size + num_layers x (4 hidden_size^2 + 3 hidden_size x intermediate_size)), "
+            f"before gradients and optimizer state; textmad refuses scratch models over "
+            f"{MAX_SCRATCH_BYTES / 2**30:.0f} GiB: lower these sizes")
+
+
 def validate(recipe: Recipe, source: str = "<recipe>") -> None:
     """Cross-field checks that single-field types cannot express."""
+    check_folder_name(recipe.name, "name", source)
+    output_dir = Path(recipe.output_dir).resolve()
+    if output_dir.parent == output_dir:
+        raise RecipeError(f"{source}: output_dir = {show(recipe.output_dir)} is the file system's root; "
+                          f"choose a folder for run directories, for example 'runs'")
     c = recipe.corpus
     if c.heldout_share + c.fresh_share >= 1:
         raise RecipeError(f"{source}: corpus.heldout_share + corpus.fresh_share = "
@@ -441,6 +610,8 @@ def validate(recipe: Recipe, source: str = "<recipe>") -> None:
     if s.hidden_size % s.num_heads:
         raise RecipeError(f"{source}: model.scratch.hidden_size = {s.hidden_size} is not divisible by "
                           f"model.scratch.num_heads = {s.num_heads}")
+    if m.kind == "scratch":
+        _check_scratch(recipe, source)
     if m.kind == "scratch" and recipe.train.method == "lora":
         raise RecipeError(f"{source}: train.method = 'lora' needs pretrained weights; "
                           f"model.kind is 'scratch' (use train.method = 'full' or a pretrained/gguf model)")
@@ -448,6 +619,10 @@ def validate(recipe: Recipe, source: str = "<recipe>") -> None:
     if g.min_new_tokens > g.max_new_tokens:
         raise RecipeError(f"{source}: generate.min_new_tokens = {g.min_new_tokens} exceeds "
                           f"generate.max_new_tokens = {g.max_new_tokens}")
+    p = recipe.evaluate.perplexity
+    if p.window and p.stride > p.window:
+        raise RecipeError(f"{source}: evaluate.perplexity.stride = {p.stride} exceeds "
+                          f"evaluate.perplexity.window = {p.window}")
     if g.watermark.enabled and not g.do_sample:
         raise RecipeError(f"{source}: generate.watermark.enabled needs generate.do_sample = true")
     t = recipe.evaluate.tail
@@ -463,17 +638,22 @@ def validate(recipe: Recipe, source: str = "<recipe>") -> None:
         if arm.real_share is not None:
             parse_share(arm.real_share, recipe.loop.generations, f"loop.arms[{i}].real_share", source)
         name = arm_name(arm)
-        if name in names or name.startswith("gen-"):
-            raise RecipeError(f"{source}: loop.arms[{i}] has the folder name {name!r}, which is taken "
-                              f"or reserved; give it a distinct loop.arms[{i}].name")
-        names.add(name)
+        check_folder_name(name, f"loop.arms[{i}].name", source)
+        # casefold: on case-insensitive file systems Gen-001 and gen-001 are one folder
+        folded = name.casefold()
+        if folded in names or folded.startswith(("gen-", ".")) or folded in RUN_DIR_ENTRIES:
+            raise RecipeError(f"{source}: loop.arms[{i}] has the folder name {show(name)}, which is taken by "
+                              f"another arm or reserved in the run directory (gen-*, names starting with '.', "
+                              f"{', '.join(RUN_DIR_ENTRIES)}); give it a distinct loop.arms[{i}].name")
+        names.add(folded)
     from textmad.evaluate import METRICS  # the registry names the accepted metric families
     for name in recipe.evaluate.metrics:
         if name not in METRICS.families():
             close = difflib.get_close_matches(name, METRICS.families(), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise RecipeError(f"{source}: evaluate.metrics has {name!r}{hint} Accepted: "
+            raise RecipeError(f"{source}: evaluate.metrics has {show(name)}{hint} Accepted: "
                               f"{', '.join(METRICS.families())}")
+
 
 
 def to_dict(recipe: Recipe) -> dict:
@@ -495,5 +675,6 @@ def describe(cls=Recipe, prefix: str = "") -> list[tuple[str, str, Any, str]]:
             rows.extend(describe(tp, key + "."))
             continue
         default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
-        rows.append((key, _type_name(tp), default, f.metadata.get("doc", "")))
+        kind = _type_name(tp) + (f" in {_span(f.metadata)}" if "range" in f.metadata else "")
+        rows.append((key, kind, default, f.metadata.get("doc", "")))
     return rows
