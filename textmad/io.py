@@ -126,6 +126,14 @@ def write_jsonl(path: str | Path, rows: Iterable[dict]) -> int:
     return n
 
 
+class BadLine(ValueError):
+    """A JSONL line that does not parse: names the file and line."""
+
+    def __init__(self, path, lineno: int, reason: str):
+        super().__init__(f"{path}:{lineno}: not a JSON line: {reason}")
+        self.where, self.reason = f"{path}:{lineno}", reason
+
+
 def read_jsonl(path: str | Path) -> list[dict]:
     rows = []
     with open(path, encoding="utf-8") as f:
@@ -134,7 +142,7 @@ def read_jsonl(path: str | Path) -> list[dict]:
                 try:
                     rows.append(json.loads(line))
                 except json.JSONDecodeError as e:
-                    raise ValueError(f"{path}:{lineno}: not a JSON line: {e}") from None
+                    raise BadLine(path, lineno, str(e)) from None
     return rows
 
 
