@@ -18,7 +18,7 @@ MINIMAL = "name: victim\nloop:\n  arms:\n    - mode: replace\n"
 
 def _laughs(levels: int) -> str:
     """"Billion laughs": each level lists the previous one 9 times, so 9 levels expand to 9**9 values."""
-    items = ["&l0 [" + ", ".join(["lolololololololololololol"] * 9) + "]"]
+    items = ["&l0 [" + ", ".join(["lol" * 26] * 9) + "]"]
     items += [f"&l{k} [" + ", ".join([f"*l{k - 1}"] * 9) + "]" for k in range(1, levels)]
     return "[" + ", ".join(items) + "]"
 
@@ -113,7 +113,7 @@ def test_bad_recipe_is_one_paragraph_exit_2_and_writes_nothing(tmp_path, text, o
 def test_bad_recipe_from_the_command_line_has_no_traceback(tmp_path):
     recipe = tmp_path / "bomb.yaml"
     recipe.write_text(_bomb(), encoding="utf-8")
-    assert len(recipe.read_bytes()) < 1500
+    assert 1300 < len(recipe.read_bytes()) < 1500  # the issue's 1.4 KB: 47 s and 3.4 GB, then MemoryError
     proc = subprocess.run([sys.executable, "-m", "textmad", "validate", str(recipe)], capture_output=True,
                           text=True, env=subprocess_env(), timeout=120)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
