@@ -21,6 +21,7 @@ from typing import Any, Literal, Union
 
 import yaml
 
+from textmad import rundir
 from textmad.errors import UserError
 
 # Shipped recipes: package data, so `textmad ls` and `textmad run NAME` work from a wheel too.
@@ -33,8 +34,9 @@ MAX_DOCS = 10**9
 MAX_YAML_NODES = 100_000  # a real recipe has a few hundred; aliases ("billion laughs") can make billions
 MAX_SCRATCH_BYTES = 8 * 2**30  # float32 parameters of a scratch model
 MAX_NAME_BYTES = 255  # NAME_MAX of common file systems
-# Entries at the top of a run directory besides the arms' folders (gen-* are reserved too).
-RUN_DIR_ENTRIES = ("recipe.yaml", "environment.json", "corpus.json", "metrics.jsonl", "metrics.csv",
+# Entries at the top of a run directory besides the arms' folders (gen-* and .* are reserved too);
+# report/ and eval/ are where `textmad report` and `textmad eval` write by default.
+RUN_DIR_ENTRIES = (rundir.RECIPE, rundir.ENVIRONMENT, rundir.CORPUS, rundir.TABLE_JSONL, rundir.TABLE_CSV,
                    "report", "eval")
 
 
