@@ -10,7 +10,7 @@ import pytest
 
 from conftest import ROOT, run_textmad, subprocess_env
 from textmad.recipe import (
-    MAX_SEED, RecipeError, check_folder_name, describe, load_recipe, load_yaml, scratch_parameters, show,
+    MAX_SEED, SHIPPED_RECIPES, RecipeError, check_folder_name, describe, load_recipe, load_yaml, scratch_parameters, show,
     ScratchConfig)
 
 MINIMAL = "name: victim\nloop:\n  arms:\n    - mode: replace\n"
@@ -260,4 +260,7 @@ def test_shipped_recipe_by_name(tmp_path, monkeypatch):
         status, out, err = run_textmad("validate", "-q", name)
         assert status == 0 and out.startswith(f"ok  {name}"), err
     assert load_recipe("tiny").name == "tiny"
+    # `textmad run NAME` resolves the same way (refused here by a bad name, before anything runs)
+    status, out, err = run_textmad("run", "quickstart", "name=../x")
+    assert status == 2 and f"{SHIPPED_RECIPES / 'quickstart.yaml'}: name = '../x'" in err
     assert ROOT.joinpath("recipes", "tiny.yaml").samefile(ROOT / "textmad" / "recipes" / "tiny.yaml")
