@@ -242,11 +242,12 @@ def test_validate_keys_prints_every_key_with_type_default_and_doc():
     rows = describe()
     for key, kind, default, doc in rows:
         assert f"\n{key} = " in "\n" + out and kind in out and doc in out
-    assert "seed = 0\n    an integer in [0, 4294967295]" in out
+    assert "\nseed = 0\n    an integer in [0, 4294967295]\n" in out
     status, table, err = run_textmad("validate", "--keys", "--format", "markdown")
     lines = table.splitlines()
     assert lines[0] == "| key | type | default | meaning |" and len(lines) == len(rows) + 2
     assert "| `train.learning_rate` | a number in (0, 10] | `0.001` |" in table
+    assert "\nloop.arms[].name = \"\"\n" in out and "\ncorpus.source.path = \"\"\n" in out
 
 
 def test_validate_needs_a_recipe_or_keys():

@@ -1,9 +1,8 @@
 """`textmad validate` and `textmad ls`: the verbs that only read recipes and corpus cards."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
-
-import yaml
 
 from textmad.errors import UserError
 from textmad.recipe import SHIPPED_RECIPES, describe, dump_yaml, load_recipe
@@ -20,7 +19,7 @@ def configure_validate(p):
 
 
 def _value(default) -> str:
-    return yaml.safe_dump(default, default_flow_style=True, width=10**6).strip().removesuffix("\n...")
+    return json.dumps(default, ensure_ascii=False)  # one line, and valid YAML to paste into a recipe
 
 
 def print_keys(markdown: bool) -> None:

@@ -667,7 +667,8 @@ def dump_yaml(recipe: Recipe) -> str:
 
 
 def describe(cls=Recipe, prefix: str = "") -> list[tuple[str, str, Any, str]]:
-    """Every key of the schema as (key, type, default, doc), for docs and `textmad validate --keys`."""
+    """Every key of the schema as (key, type, default, doc), for docs and `textmad validate --keys`.
+    Keys inside a list of mappings read ``loop.arms[].mode``; inside an optional mapping, ``corpus.source.kind``."""
     rows = []
     hints = typing.get_type_hints(cls)
     for f in dataclasses.fields(cls):
@@ -679,4 +680,7 @@ def describe(cls=Recipe, prefix: str = "") -> list[tuple[str, str, Any, str]]:
         default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
         kind = _type_name(tp) + (f" in {_span(f.metadata)}" if "range" in f.metadata else "")
         rows.append((key, kind, default, f.metadata.get("doc", "")))
+        inner = [a for a in typing.get_args(tp) if dataclasses.is_dataclass(a)]
+        if inner:  # X | None, or list[X]
+            rows.extend(describe(inner[0], key + ("[]." if typing.get_origin(tp) is list else ".")))
     return rows
