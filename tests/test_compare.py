@@ -20,7 +20,7 @@ def table(out: str) -> list[dict]:
 
 
 def compare(*argv) -> list[dict]:
-    status, out, err = run_textmad("compare", *map(str, argv))
+    status, out, err = run_textmad("compare", *map(str, argv), "--width", "1000")
     assert status == 0, err
     return table(out)
 
@@ -37,12 +37,15 @@ def test_runs_side_by_side_with_their_metrics(tiny_run, tiny_run_bn):
             k = int(row["generation"].removeprefix("gen-"))
             assert k == (0 if row["arm"] == "gen-000" else 2)
             expected = next(m for m in metrics if m["arm"] == arm and m["generation"] == k)
-            assert row["heldout_bpb"] == f"{expected['heldout_bpb']:.4g}"
-            assert row["tail_coverage"] == f"{expected['tail_coverage']:.4g}"
+            assert float(row["heldout_bpb"]) == pytest.approx(expected["heldout_bpb"], abs=5e-4)
+            assert float(row["tail_coverage"]) == pytest.approx(expected["tail_coverage"], abs=5e-7)
     # bits per byte, not per-token perplexity: tokenizers of different languages do not share a scale
     assert "heldout_ppl" not in rows[0] and "heldout_bpb" in rows[0]
     # formality is each run's own measure over its own generation 0
-    assert {r["formality ÷ gen-000"] for r in rows if r["arm"] == "gen-000" and r["lang"] == "en"} == {"1"}
+    assert {r["formality ÷ gen-000"] for r in rows if r["arm"] == "gen-000" and r["lang"] == "en"} == {"1.000"}
+    # one format per column: every cell of a column has the same number of decimals
+    for column in ("heldout_bpb", "distinct_1", "tail_coverage"):
+        assert len({len(r[column].partition(".")[2]) for r in rows}) == 1, column
 
 
 def prepared(tiny_run):
@@ -59,7 +62,7 @@ def test_prepared_corpus_gets_model_free_metrics(tiny_run):
     assert "heldout_bpb" not in row  # no model, no bits per byte
     for m in ("distinct_1", "distinct_2", "head_coverage", "tail_coverage"):
         assert 0 < float(row[m]) <= 1, (m, row)
-    assert row["formality ÷ gen-000"] == "1"
+    assert row["formality ÷ gen-000"] == "1.000"
 
 
 def test_corpus_beside_a_run_is_sampled_at_the_run_size(tiny_run):
@@ -77,3 +80,51 @@ def test_corpus_beside_a_run_is_sampled_at_the_run_size(tiny_run):
 def test_bad_sources(tiny_run, argv, named):
     status, out, err = run_textmad("compare", *[str(tiny_run) if a == "RUN" else a for a in argv])
     assert status == 2 and out == "" and named in err
+
+
+def test_export_formats_parse_back(tiny_run, tiny_run_bn, tmp_path):
+    """CSV and JSON carry the run table's numbers at full precision (missing as empty / null)."""
+    import csv
+    import json
+
+    expected = {(run.name, m["arm"], m["generation"]): m for run in (tiny_run, tiny_run_bn)
+                for m in read_jsonl(run / "metrics.jsonl")}
+
+    def check(source, arm, generation, row):
+        key = (source, "replace" if arm == "gen-000" else arm, int(generation.removeprefix("gen-")))
+        assert row["heldout_bpb"] == expected[key]["heldout_bpb"]
+        assert row["distinct_2"] == expected[key]["distinct_2"]
+
+    status, out, err = run_textmad("compare", str(tiny_run), str(tiny_run_bn), "--format", "json")
+    assert status == 0, err
+    rows = json.loads(out)
+    assert len(rows) == 6
+    for row in rows:
+        check(row["source"], row["arm"], row["generation"], row)
+    path = tmp_path / "out" / "compare.csv"
+    status, out, err = run_textmad("compare", str(tiny_run), str(tiny_run_bn), "--format", "csv", "--out", str(path))
+    assert status == 0 and f"wrote {path}" in out
+    with open(path, encoding="utf-8", newline="") as f:
+        parsed = list(csv.DictReader(f))
+    assert [r["source"] for r in parsed] == [r["source"] for r in rows]
+    for row in parsed:
+        check(row["source"], row["arm"], row["generation"],
+              {k: float(row[k]) for k in ("heldout_bpb", "distinct_2")})
+    assert not list(path.parent.glob(".*tmp*"))  # written atomically: no temporary file left
+    status, out, err = run_textmad("compare", str(tiny_run), "--format", "markdown")
+    assert status == 0
+    lines = out.strip().splitlines()
+    assert lines[0].startswith("| source | lang | arm |") and set(lines[1]) <= {"|", "-"}
+    assert all(line.startswith("| tiny | en |") for line in lines[2:])
+
+
+@pytest.mark.parametrize("width", [60, 100])
+def test_table_fits_the_terminal(tiny_run, tiny_run_bn, width):
+    from textmad.report.text import display_width
+
+    status, out, err = run_textmad("compare", str(tiny_run), str(tiny_run_bn), "--width", str(width))
+    assert status == 0, err
+    assert max(display_width(line) for line in out.splitlines()) <= width
+    # every figure is still there: transposed (one line per metric) or cut into blocks of columns
+    for m in ("heldout_bpb", "distinct_1", "tail_coverage"):
+        assert m in out

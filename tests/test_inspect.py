@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 
 from conftest import run_textmad
-from textmad.evaluate.words import words
+from textmad.text import words
 from textmad.io import read_jsonl, write_jsonl
 from textmad.report.inspect import ANSI_MARKS, PLAIN_MARKS, highlight_lines, origin_label
 from textmad.report.text import repeated_ngram_spans, visible
@@ -24,7 +24,7 @@ def inspect(*argv: str) -> str:
 @pytest.mark.parametrize("which", ["en", "bn"])
 def test_samples_of_one_generation_appear_intact(which, request):
     run = request.getfixturevalue("tiny_run" if which == "en" else "tiny_run_bn")
-    out = inspect(run, "--mode", "replace", "--gen", "1", "-n", "3")
+    out = inspect(run, "--arm", "replace", "--gen", "1", "-n", "3")
     samples = read_jsonl(run / "replace" / "gen-001" / "samples.jsonl")[:3]
     for s in samples:
         assert f"[{s['id']}]" in out
@@ -40,7 +40,7 @@ def test_samples_of_one_generation_appear_intact(which, request):
 
 
 def test_prompt_across_generations_in_order(tiny_run):
-    out = inspect(tiny_run, "--prompt", "p000003", "--mode", "replace")
+    out = inspect(tiny_run, "--prompt", "p000003", "--arm", "replace")
     headers = ["gen-000", "replace/gen-001", "replace/gen-002"]
     positions = [out.index(f"\n  {h}  (trained on") for h in headers]
     assert positions == sorted(positions)
@@ -62,7 +62,7 @@ def test_mix_summary_matches_train_mix(tiny_run, arm, k):
     for r in rows:
         docs[r["origin"]] += 1
         nwords[r["origin"]] += len(words(r["text"]))
-    out = inspect(tiny_run, *(["--mode", arm] if arm else []), "--gen", k, "-n", "0")
+    out = inspect(tiny_run, *(["--arm", arm] if arm else []), "--gen", k, "-n", "0")
     head = re.search(r"training mix of \S+: ([\d,]+) documents, ([\d,]+) words", out)
     assert (int(head[1].replace(",", "")), int(head[2].replace(",", ""))) == (len(rows), sum(nwords.values()))
     for origin in docs:
@@ -98,16 +98,16 @@ def test_cli_marks_a_repeated_sample_and_hides_control_characters(tiny_run, tmp_
     samples = read_jsonl(path)
     samples[0]["text"] = "one two three four five \x1b[31mred one two three four six"
     write_jsonl(path, samples)
-    out = inspect(run, "--mode", "replace", "-n", "1")
+    out = inspect(run, "--arm", "replace", "-n", "1")
     assert "⟦one two three four⟧ five \ufffd[31mred ⟦one two three four⟧ six" in out
     assert "\x1b" not in out
-    status, coloured, _ = run_textmad("inspect", str(run), "--mode", "replace", "-n", "1", "--color", "always")
+    status, coloured, _ = run_textmad("inspect", str(run), "--arm", "replace", "-n", "1", "--color", "always")
     assert status == 0 and f"{ANSI_MARKS[0]}one two three four{ANSI_MARKS[1]}" in coloured and "⟦" not in coloured
 
 
 @pytest.mark.parametrize("argv,named,accepted", [
-    (["--mode", "bogus"], "'bogus'", "replace, fresh-50"),
-    (["--mode", "replace", "--gen", "7"], "generation 7", "gen-000, gen-001, gen-002"),
+    (["--arm", "bogus"], "'bogus'", "replace, fresh-50"),
+    (["--arm", "replace", "--gen", "7"], "generation 7", "gen-000, gen-001, gen-002"),
     (["--gen", "-1"], "--gen = -1", "--gen >= 0"),
     (["--prompt", "nope"], "'nope'", "p000000, p000001"),
 ])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import os
 import re
 import shlex
 import shutil
@@ -13,6 +14,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from PIL import Image
 
 from conftest import ROOT, subprocess_env
 from textmad.io import read_jsonl
@@ -46,10 +49,19 @@ def test_files_and_self_contained_html(report_en):
     pngs = sorted((out / "plots").glob("*.png"))
     assert len(pngs) >= 5 and all(p.read_bytes().startswith(PNG_MAGIC) for p in pngs)
     assert sum(p.stat().st_size for p in pngs) < 1_000_000
-    # no asset is fetched from anywhere: every src/href is local to the page
-    assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", page, re.IGNORECASE)
-    assert "<link" not in page and "<script" not in page
+    # no asset is fetched from anywhere: every src/href of the markup is local to the page (plotly.js
+    # carries URLs for map tiles and its logo link, which figures without maps never load)
+    markup = re.sub(r"<script>.*?</script>", "", page, flags=re.DOTALL)
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", markup, re.IGNORECASE)
+    assert "<link" not in page
+    # the only scripts are inline: plotly.js once, then one per interactive figure
+    assert not re.search(r"<script[^>]*\ssrc", page, re.IGNORECASE)
+    assert page.count("<script>") == 1 + page.count('class="plotly-graph-div"')
     sources = re.findall(r'<img [^>]*src="([^"]*)"', page)
+    # 150 dpi, shown at their laid-out size
+    for png in pngs:
+        with Image.open(png) as im:
+            assert round(im.info["dpi"][0]) == 150 and im.width >= 800, (png.name, im.size)
     assert len(sources) == len(pngs)
     embedded = {base64.b64decode(s.removeprefix("data:image/png;base64,")) for s in sources
                 if s.startswith("data:image/png;base64,")}
@@ -109,27 +121,209 @@ def pixels_near(image, hex_colour: str, tolerance: int = 30) -> int:
     return int((np.abs(image[..., :3].astype(int) - rgb).max(axis=-1) <= tolerance).sum())
 
 
-def screenshot(page: Path, png: Path):
-    from PIL import Image
+BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
+needs_browser = pytest.mark.skipif(not BROWSER, reason="no chromium on PATH to render report.html")
+
+
+@pytest.fixture(scope="module")
+def no_bengali_fonts(tmp_path_factory) -> dict:
+    """The environment of a browser on a machine without Bengali fonts: fontconfig sees only DejaVu
+    Sans (matplotlib ships it; it has no Bengali), whatever this machine has installed."""
+    import matplotlib
+
+    folder = tmp_path_factory.mktemp("fontconfig")
+    conf = folder / "fonts.conf"
+    conf.write_text(f"<?xml version='1.0'?>\n<!DOCTYPE fontconfig SYSTEM 'fonts.dtd'>\n<fontconfig>"
+                    f"<dir>{Path(matplotlib.get_data_path()) / 'fonts' / 'ttf'}</dir>"
+                    f"<cachedir>{folder / 'cache'}</cachedir></fontconfig>\n", encoding="utf-8")
+    return {**os.environ, "FONTCONFIG_FILE": str(conf), "FONTCONFIG_PATH": str(folder)}
+
+
+def chromium(page: Path, env: dict, *args: str) -> str:
+    proc = subprocess.run([BROWSER, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                           "--virtual-time-budget=10000", *args, page.resolve().as_uri()],
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout
+
+
+def screenshot(page: Path, png: Path, env: dict, size: str = "1200,2000"):
     import numpy as np
 
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", f"--screenshot={png}",
-                    "--window-size=1200,2000", page.resolve().as_uri()],
-                   capture_output=True, timeout=60, check=True)
+    chromium(page, env, f"--screenshot={png}", f"--window-size={size}")
     return np.asarray(Image.open(png).convert("RGB"))
 
 
-@pytest.mark.skipif(not (shutil.which("chromium") or shutil.which("chromium-browser")),
-                    reason="no chromium on PATH to render report.html")
-def test_html_renders_its_plots_in_a_browser(report_en, tmp_path):
+@needs_browser
+def test_html_renders_its_plots_in_a_browser(report_en, tmp_path, no_bengali_fonts):
     out, page = report_en
-    shot = screenshot(out / "report.html", tmp_path / "shot.png")
+    shot = screenshot(out / "report.html", tmp_path / "shot.png", no_bengali_fonts)
     assert shot.shape[:2] == (2000, 1200)
     blue, orange = pixels_near(shot, "#1f77b4"), pixels_near(shot, "#ff7f0e")
     assert blue > 300 and orange > 300, (blue, orange)
-    # the same page with its images broken draws none of the line colours
+    # the same page with its images broken and its scripts gone draws none of the line colours
     broken = tmp_path / "broken.html"
-    broken.write_text(re.sub(r'src="data:image/png;base64,[^"]*"', 'src="missing.png"', page), encoding="utf-8")
-    shot = screenshot(broken, tmp_path / "broken.png")
+    page = re.sub(r'src="data:image/png;base64,[^"]*"', 'src="missing.png"', page)
+    broken.write_text(re.sub(r"<script>.*?</script>", "", page, flags=re.DOTALL), encoding="utf-8")
+    shot = screenshot(broken, tmp_path / "broken.png", no_bengali_fonts)
     assert pixels_near(shot, "#1f77b4") < 50 and pixels_near(shot, "#ff7f0e") < 50
+
+
+# Run in the page once it has loaded: what overflows, what plotly drew, which images decoded.
+PROBE = """<script>
+document.fonts.ready.then(() => {
+  const cells = [...document.querySelectorAll("td")].filter(td => td.scrollWidth > td.clientWidth + 1);
+  const result = {
+    overflowing: cells.map(td => td.textContent.slice(0, 40)),
+    page_width: document.documentElement.scrollWidth, window_width: window.innerWidth,
+    figures: document.querySelectorAll(".plotly-graph-div").length,
+    drawn: [...document.querySelectorAll(".plotly-graph-div")].filter(
+      d => d.querySelectorAll(".scatterlayer .trace, .barlayer .trace").length > 0).length,
+    images: [...document.images].filter(i => i.complete && i.naturalWidth > 0).length,
+    bengali_font: [...document.fonts].filter(f => f.family.includes("Bengali")).map(f => f.status),
+  };
+  const out = document.createElement("pre"); out.id = "probe"; out.textContent = JSON.stringify(result);
+  document.body.appendChild(out);
+});
+</script>"""
+
+
+def probe(page_html: str, path: Path, env: dict) -> dict:
+    path.write_text(page_html.replace("</body>", PROBE + "</body>"), encoding="utf-8")
+    dom = chromium(path, env, "--dump-dom", "--window-size=1200,2000")
+    found = re.search(r'<pre id="probe">(.*?)</pre>', dom)
+    assert found, dom[-2000:]
+    return json.loads(html.unescape(found[1]))
+
+
+@needs_browser
+def test_bengali_glyphs_drawn_without_bengali_fonts(report_two, hostile_report, tmp_path, no_bengali_fonts):
+    """On a machine with no Bengali font, the embedded subset draws Bengali: two different words give
+    different pixels (tofu boxes would be identical), and the page without its font draws tofu."""
+    import numpy as np
+
+    out, page = report_two
+    words = re.findall(r'<td lang="bn" class="text">([\u0980-\u09FF]{2,})</td>', page)
+    assert len(set(words)) >= 2, "the Bengali report lists no lost words"
+    first, second = sorted(set(words), key=len)[-2:]
+    head = page[:page.index("<body>")]
+    assert "@font-face" in head and "data:font/woff;base64," in head
+
+    def draw(text: str, with_font: bool, name: str):
+        h = head if with_font else re.sub(r"@font-face \{[^}]*\}", "", head)
+        line = f'<body><p lang="bn" style="font-size:64px;margin:10px">{text}</p></body></html>'
+        (tmp_path / f"{name}.html").write_text(h + line, encoding="utf-8")
+        return screenshot(tmp_path / f"{name}.html", tmp_path / f"{name}.png", no_bengali_fonts, "900,200")
+
+    same_length = second[:len(first)] if len(second) >= len(first) else second + first[len(second):]
+    tofu = [draw(first, False, "tofu-a"), draw(same_length, False, "tofu-b")]
+    glyphs = [draw(first, True, "font-a"), draw(same_length, True, "font-b")]
+    ink = [int((g < 128).any(axis=-1).sum()) for g in glyphs]
+    assert min(ink) > 500, ink  # something was drawn
+    # the control: this browser has no Bengali font, so different words are the same row of boxes
+    assert np.array_equal(tofu[0], tofu[1]) or first == same_length
+    assert not np.array_equal(glyphs[0], glyphs[1])
+    assert not np.array_equal(glyphs[0], tofu[0])
+    result = probe(page, tmp_path / "two.html", no_bengali_fonts)
+    assert result["bengali_font"] == ["loaded"], result
+
+
+@needs_browser
+def test_page_has_no_overflow_and_draws_every_figure(hostile_report, tmp_path, no_bengali_fonts):
+    out, page = hostile_report
+    result = probe(page, tmp_path / "probe.html", no_bengali_fonts)
+    assert result["overflowing"] == [], result
+    assert result["page_width"] <= result["window_width"], result
+    assert result["figures"] >= 2 and result["drawn"] == result["figures"], result
+    assert result["images"] == len(list((out / "plots").glob("*.png"))), result
+
+
+HOSTILE = ("<script>alert(1)</script> <img src=x onerror=alert(2)> <svg onload=alert(3)> [link](javascript:x) "
+           "| pipe ``` fence " + "0" * 400)
+
+
+@pytest.fixture(scope="module")
+def hostile_report(tiny_run, tmp_path_factory) -> tuple[Path, str]:
+    """A copy of the tiny run whose samples (gen-000 and every last generation) carry hostile markup and
+    a 400-character token, reported."""
+    from textmad.io import write_jsonl
+
+    base = tmp_path_factory.mktemp("hostile")
+    run = base / "tiny"
+    shutil.copytree(tiny_run, run, ignore=shutil.ignore_patterns("model"))
+    for folder in (run / "gen-000", run / "replace" / "gen-002", run / "fresh-50" / "gen-002"):
+        samples = read_jsonl(folder / "samples.jsonl")
+        samples[0]["text"] = HOSTILE + " " + samples[0]["text"]
+        write_jsonl(folder / "samples.jsonl", samples)
+    out = base / "report"
+    return out, make_report(out, run)
+
+
+def test_markdown_and_html_escape_hostile_samples(hostile_report):
+    out, page = hostile_report
+    markdown = (out / "report.md").read_text(encoding="utf-8")
+    for raw in ("<script", "<img", "<svg", "[link](javascript"):
+        assert raw not in markdown, raw
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in markdown
+    assert "\\| pipe" in markdown and "\\[link\\](javascript:x)" in markdown and "0" * 400 in markdown
+    # HTML: escaped too; the only script elements are the page's own
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<img src=x" not in page and "<svg onload" not in page
+    assert page.count("<script>") == 1 + page.count('class="plotly-graph-div"')
+
+
+def test_prints_the_true_file_size(tiny_run, tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "textmad", "report", str(tiny_run), "--out", str(tmp_path),
+                           "--static"], cwd=ROOT, env=subprocess_env(), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    kib = int(re.search(r"report\.html \(([\d,]+) KiB", proc.stdout)[1].replace(",", ""))
+    assert kib == round((tmp_path / "report.html").stat().st_size / 1024)
+    assert "<script" not in (tmp_path / "report.html").read_text(encoding="utf-8")  # --static: no plotly
+
+
+@pytest.mark.parametrize("which", ["en", "bn"])
+def test_lost_words_from_the_run_files(which, request):
+    """Each lost word is a tail word of the real pool that gen-000 wrote and the last generation did not,
+    with its counts; every other tail word gen-000 wrote is still written."""
+    from collections import Counter
+
+    from textmad.evaluate.tail import bands
+    from textmad.text import tokens
+    from textmad.report.lost import lost_words
+    from textmad.report.rundir import Run
+
+    path = request.getfixturevalue("tiny_run" if which == "en" else "tiny_run_bn")
+    run = Run(path)
+
+    def count(rows):
+        return Counter(w for r in rows for w in tokens(r["text"]))
+
+    pool = count(r for r in read_jsonl(path / "gen-000" / "train_mix.jsonl") if r["origin"] == "real")
+    tail = bands(pool, 20, 200)[0]["tail"]  # recipes/tiny.yaml's head_ranks, torso_ranks
+    gen0 = count(read_jsonl(path / "gen-000" / "samples.jsonl"))
+    for arm in ("replace", "fresh-50"):
+        last = count(read_jsonl(path / arm / "gen-002" / "samples.jsonl"))
+        result = lost_words(run, arm)
+        assert result.last == 2 and result.gen0_tail == len(set(gen0) & tail)
+        lost = {w: (cp, c0) for w, cp, c0 in result.lost}
+        assert lost == {w: (pool[w], gen0[w]) for w in gen0 if w in tail and w not in last}
+        assert [c0 for _, _, c0 in result.lost] == sorted((c0 for _, _, c0 in result.lost), reverse=True)
+        assert result.survival[0] == (0, result.gen0_tail)
+        assert result.survival[-1] == (2, result.gen0_tail - len(lost))
+        if which == "bn" and lost:
+            assert all(re.fullmatch(r"[\u0980-\u09FF\u200c\u200d]+", w) for w in lost)
+
+
+def test_lost_words_appear_in_the_report(report_two, tiny_run_bn):
+    from textmad.report.lost import lost_words
+    from textmad.report.rundir import Run
+
+    out, page = report_two
+    markdown = (out / "report.md").read_text(encoding="utf-8")
+    section = page[page.index("<h2>Which words were lost</h2>"):page.index("<h2>Training loss</h2>")]
+    for arm in ("replace", "fresh-50"):
+        for word, pool, gen0 in lost_words(Run(tiny_run_bn), arm).lost[:30]:
+            assert f'<td lang="bn" class="text">{word}</td><td class="num">{gen0:,}</td><td class="num">{pool:,}</td>' \
+                   in section
+            assert f"| {word} | {gen0:,} | {pool:,} |" in markdown
+    assert re.search(r'!\[[^\]]*\]\(plots/lost-tiny-bn\.png\)', markdown)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from textmad.errors import UserError
 from textmad.report.rundir import Run, gen_name, is_number, is_run_dir, open_runs
-from textmad.report.text import pad
+from textmad.report.tables import add_format_arguments, emit, render
 
 
 # The columns, each a registered metric that means the same across tokenizers, sizes and languages:
@@ -28,7 +28,7 @@ def formality_ratio(values: dict, baseline: dict) -> tuple[str, float | None]:
     for m in FORMALITY:
         if is_number(values.get(m)) and is_number(baseline.get(m)) and baseline[m]:
             return m, values[m] / baseline[m]
-    return "—", None
+    return None, None
 
 
 def run_rows(run: Run) -> list[dict]:
@@ -46,23 +46,21 @@ def run_rows(run: Run) -> list[dict]:
 
 
 def corpus_rows(path: Path, sample_words: dict[str, int] | None = None) -> list[dict]:
-    """Model-free metrics of a prepared corpus's train split, scored as `textmad eval CORPUS` does: its own
-    vocabulary ranks the tail, the held-out split is the real baseline (formality relative to itself is 1)."""
+    """Model-free metrics of a prepared corpus's train split, by `score_corpus` as `textmad eval CORPUS`: the
+    held-out split is the real baseline; no tail band coverage (the split would be its own reference)."""
     from textmad.corpus.prepare import load_prepared
-    from textmad.evaluate.score import MODEL_FREE, score_texts
+    from textmad.evaluate import METRICS
+    from textmad.evaluate.score import score_corpus
     from textmad.recipe import EvaluateConfig
 
     corpus = load_prepared(path)
-    train = [d["text"] for d in corpus.split("train")]
-    heldout = [d["text"] for d in corpus.split("heldout")]
     cfg = EvaluateConfig()
-    cfg.metrics = [m for m in cfg.metrics if m in MODEL_FREE]
+    cfg.metrics = [m for m in cfg.metrics if m in METRICS.model_free_families()]
     for family, n in (sample_words or {}).items():
         getattr(cfg, family).sample_words = n
-    values = score_texts(train, language=corpus.language, reference_texts=train, real_texts=heldout or None, cfg=cfg)
-    values.pop("evaluation", None)
+    values = score_corpus(corpus, cfg).values
     return [{"source": corpus.name, "language": corpus.language, "arm": "corpus (train)",
-             "generation": "—", "values": values, "formality": formality_ratio(values, values)}]
+             "generation": None, "values": values, "formality": formality_ratio(values, values)}]
 
 
 def run_sample_words(runs: list[Run], family: str) -> int | None:
@@ -89,8 +87,9 @@ def collect(paths: list[str], sample_words: int | None = None) -> list[dict]:
     return [row for run in runs for row in run_rows(run)] + [row for c in corpora for row in corpus_rows(c, sizes)]
 
 
-def comparison_table(sources: list, sample_words: int | None = None) -> tuple[list[str], list[list[str]]]:
-    """Header and string rows over ``sources`` (Run objects or paths), comparable metrics as columns."""
+def comparison_table(sources: list, sample_words: int | None = None) -> tuple[list[str], list[list]]:
+    """Header and raw rows (numbers, None where unavailable) over ``sources`` (Run objects or paths),
+    comparable metrics as columns; format them with `textmad.report.tables`."""
     # paths are collected together so that open_runs can tell apart two runs of the same name
     paths = [str(s) for s in sources if not isinstance(s, Run)]
     rows = ([row for s in sources if isinstance(s, Run) for row in run_rows(s)]
@@ -98,29 +97,10 @@ def comparison_table(sources: list, sample_words: int | None = None) -> tuple[li
     metrics = [m for m in COMPARED if any(is_number(row["values"].get(m)) for row in rows)]
     header = ["source", "lang", "arm", "generation"] + metrics + ["formality ÷ gen-000", "(measure)"]
     body = [[row["source"], row["language"], row["arm"], row["generation"]]
-            + [f"{row['values'][m]:.4g}" if is_number(row["values"].get(m)) else "—" for m in metrics]
-            + [f"{row['formality'][1]:.4g}" if is_number(row["formality"][1]) else "—", row["formality"][0]]
+            + [row["values"][m] if is_number(row["values"].get(m)) else None for m in metrics]
+            + [row["formality"][1], row["formality"][0]]
             for row in rows]
     return header, body
-
-
-def _numeric(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return cell == "—"
-    return True
-
-
-def format_table(header: list[str], rows: list[list[str]]) -> str:
-    """A plain-text table; columns are padded by display width so Bengali names line up."""
-    from textmad.report.text import display_width
-
-    widths = [max(display_width(c) for c in col) for col in zip(header, *rows)]
-    numeric = [all(map(_numeric, col)) for col in zip(*rows)] if rows else [False] * len(header)
-    lines = ["  ".join(pad(c, w, right=num) for c, w, num in zip(r, widths, numeric)).rstrip()
-             for r in [header, ["-" * w for w in widths], *rows]]
-    return "\n".join(lines)
 
 
 def configure_compare(p):
@@ -128,6 +108,9 @@ def configure_compare(p):
                    help="run directories (runs/<name>) and prepared corpus directories (prepared/<name>)")
     p.add_argument("--sample-words", type=int, metavar="N",
                    help="corpora: word tokens per equal-size sample (default: the runs' size, else 20000)")
+    add_format_arguments(p)
+    p.add_argument("--width", type=int, default=0, metavar="COLS",
+                   help="--format table: fit this width (default: the terminal's)")
 
 
 def main_compare(args) -> int:
@@ -136,5 +119,5 @@ def main_compare(args) -> int:
     header, rows = comparison_table(args.sources, args.sample_words)
     if not rows:
         raise UserError("nothing to compare: no finished generation in the given runs")
-    print(format_table(header, rows))
+    emit(render(header, rows, args.format, width=args.width or None, keys=4), args.out)
     return 0

@@ -2,7 +2,7 @@
 
 Two views:
 
-* one generation's samples (``--gen K``, default the last finished one; ``--mode ARM`` or every
+* one generation's samples (``--gen K``, default the last finished one; ``--arm ARM`` or every
   arm), headed by a summary of its training mix: documents and words that were real, fresh or
   synthetic, and from which generation the synthetic text came;
 * ``--prompt ID``: the continuation of one prompt at every generation, gen-000 first and then
@@ -21,7 +21,7 @@ import sys
 from dataclasses import dataclass
 
 from textmad.errors import UserError
-from textmad.evaluate.words import words
+from textmad.text import words
 from textmad.report.rundir import Run, gen_name
 from textmad.report.text import pad, repeated_ngram_spans, visible, wrap_lines
 
@@ -169,7 +169,7 @@ def show_prompt(run: Run, arm: str, anchor: dict, style: Style) -> None:
 
 def configure_inspect(p):
     p.add_argument("run", metavar="RUN", help="a run directory (runs/<name>)")
-    p.add_argument("--mode", metavar="ARM", help="the arm (its folder name, or its mode when unique); default: every arm")
+    p.add_argument("--arm", metavar="ARM", help="the arm (its folder name, or its mode when unique); default: every arm")
     p.add_argument("--gen", type=int, metavar="K", help="the generation to show (default: the last finished one)")
     p.add_argument("-n", type=int, default=20, metavar="N", help="samples to show per generation (default 20)")
     p.add_argument("--prompt", metavar="ID", help="show this prompt's continuation across all generations")
@@ -193,7 +193,7 @@ def _inspect(args) -> int:
         raise UserError(f"-n = {args.n}, --ngram = {args.ngram}, --gen = {args.gen}: accepted -n >= 0, "
                         f"--ngram >= 1 and --gen >= 0")
     run = Run(args.run)
-    arm = run.check_arm(args.mode)
+    arm = run.check_arm(args.arm)
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
     style = Style(color, args.width or shutil.get_terminal_size((100, 24)).columns, args.ngram)
     arms = [arm] if arm else run.arms

@@ -1,8 +1,9 @@
-"""PNG plots of runs with matplotlib's Agg backend (no display needed).
+"""PNG plots of runs with matplotlib's Agg backend (no display needed), for report.md and the README.
 
 Plots carry only Latin-script labels (metric, arm and run names, language codes): matplotlib does
 not shape complex scripts, so Bengali conjuncts would be drawn wrongly even with a Bengali font.
-Generated text goes into the HTML and Markdown tables instead, where the browser shapes it.
+Generated text (and the lost words) goes into the HTML tables and interactive figures instead,
+where the browser shapes it.
 """
 from __future__ import annotations
 
@@ -14,26 +15,46 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from textmad.io import atomic_path  # noqa: E402
+from textmad.io import atomic_path, read_json  # noqa: E402
 from textmad.report.rundir import Run, gen_name, is_number  # noqa: E402
 
-DPI = 80
+DPI = 150
 LINESTYLES = ["-", "--", ":", "-."]
 COLORS = plt.get_cmap("tab10").colors
+REAL_COLOR = "0.35"
+LOG_SPAN = 50  # a panel whose positive values span more than this factor gets a log axis
+TRAINING_HELP = {"train_loss": "training loss per token on the mix (nats), mean over the last epoch's steps",
+                 "val_loss": "validation loss per token on the held-out share of the mix (nats)"}
+plt.rcParams.update({"font.size": 10, "axes.titlesize": 11, "axes.labelsize": 10, "xtick.labelsize": 9,
+                     "ytick.labelsize": 9, "legend.fontsize": 9, "figure.titlesize": 12})
+
+
+ARROWS = {"higher": "↑", "lower": "↓", "closer_to_real": "→ real", "none": ""}
 
 
 def direction(metric: str) -> str:
-    """↑ or ↓ for the better direction of a registered metric, "" where neither is better."""
+    """The better direction of a registered metric as a mark: ↑, ↓, "→ real" (best where real text is)."""
     from textmad.evaluate import METRICS
 
-    if metric not in METRICS or METRICS[metric].higher_is_better is None:
-        return "↓" if metric in ("train_loss", "val_loss") else ""
-    return "↑" if METRICS[metric].higher_is_better else "↓"
+    if metric not in METRICS:
+        return "↓" if metric in TRAINING_HELP else ""
+    return ARROWS[METRICS[metric].direction]
+
+
+def unit(metric: str) -> str:
+    """The y-axis unit, read off the metric's name (the registry describes metrics but names no unit)."""
+    rules = (("_ppl", "perplexity"), ("_bpb", "bits per byte"), ("_nll", "nats per token"), ("loss", "nats per token"),
+             ("coverage", "share of band types"), ("_share", "share"), ("_drop", "relative drop"),
+             ("distinct_", "share"), ("entropy_", "bits"), ("unseen_mass", "probability"),
+             ("self_bleu", "BLEU (0-1)"), ("compression_ratio", "ratio"), ("formality_f", "F-score (0-100)"),
+             ("doc_len", "words"), ("_rate", "per word"), ("mean_word_length", "characters"),
+             ("_vs_real", "÷ real text"), ("_drift", "difference"), ("ngram_diversity", "sum of shares"))
+    return next((u for key, u in rules if key in metric), "value")
 
 
 def _save(fig, path: Path) -> Path:
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=DPI, bbox_inches="tight")
+        fig.savefig(tmp, format="png", dpi=DPI)
     plt.close(fig)
     return path
 
@@ -47,64 +68,137 @@ def arm_colors(runs: list[Run]) -> dict[str, tuple]:
     return {a: COLORS[i % len(COLORS)] for i, a in enumerate(arms)}
 
 
+def real_values(run: Run) -> dict:
+    """The real text's own values (a real held-out sample of the same size, scored like the generated
+    text), from generation 0's metrics.json; {} where the run recorded none."""
+    path = run.gen_dir(None, 0) / "metrics.json"
+    real = (read_json(path).get("evaluation") or {}).get("real") if path.is_file() else None
+    return {k: v for k, v in (real or {}).items() if is_number(v)}
+
+
+def model_of(run: Run) -> str:
+    model = run.recipe.get("model") or {}
+    return str(model.get("name") or model.get("path") or model.get("kind") or "?")
+
+
+def relative_to_gen0(runs: list[Run]) -> bool:
+    """Runs on different languages or models have no common scale: plot each against its own generation 0."""
+    return len({(run.language, model_of(run)) for run in runs}) > 1
+
+
+def own_scale(metric: str) -> bool:
+    """Whether ``metric`` is on its run's own scale; a metric derived against real text or generation 0
+    (a ratio, drop or drift) is already comparable across runs and is never divided again."""
+    from textmad.evaluate import METRICS
+
+    return metric not in METRICS or not METRICS[metric].relation
+
+
+def gen0_divisor(series: dict, metric: str, relative: bool) -> float | None:
+    """What a run's values of ``metric`` are divided by: its generation-0 value where runs are drawn
+    relative to their own generation 0, else 1; None where that value is missing or zero."""
+    if not (relative and own_scale(metric)):
+        return 1.0
+    return next((points[0][1] for points in series.values() if points and points[0][0] == 0), None) or None
+
+
+def log_scale(values: list[float]) -> bool:
+    positive = [v for v in values if v > 0]
+    return len(positive) == len(values) > 1 and max(positive) / min(positive) > LOG_SPAN
+
+
 def family_plot(runs: list[Run], metrics: list[str], title: str, path: Path, columns: int = 3) -> list[str]:
     """One panel per metric against generation, one line per arm (line style per run when there are
-    several), one legend; returns the metrics drawn (those with a number somewhere)."""
+    several), the real text's own value as a grey line, one legend below; returns the metrics drawn.
+    Runs on different languages or models are drawn divided by their own generation 0."""
     drawn = [m for m in metrics if any(run.series(m) for run in runs)]
     if not drawn:
         return []
+    relative = relative_to_gen0(runs)
     colors = arm_colors(runs)
+    reals = [real_values(run) for run in runs]
+    columns = min(columns, len(drawn))
     rows = -(-len(drawn) // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(3.1 * columns, 2.2 * rows + 0.5), squeeze=False)
+    fig, axes = plt.subplots(rows, columns, figsize=(max(4.2 * columns, 7.5), 3.0 * rows + 0.8), squeeze=False,
+                             layout="constrained")
     handles = {}
     for ax, metric in zip(axes.flat, drawn):
-        for i, run in enumerate(runs):
-            for arm, points in run.series(metric).items():
+        values = []
+        for i, (run, real) in enumerate(zip(runs, reals)):
+            style = LINESTYLES[i % len(LINESTYLES)]
+            series = run.series(metric)
+            scale = gen0_divisor(series, metric, relative)
+            if scale is None:
+                continue  # no generation-0 value to divide by
+            for arm, points in series.items():
                 if arm not in colors:
                     continue
                 xs, ys = zip(*points)
+                ys = [y / scale for y in ys]
+                values += ys
                 label = series_label(run, arm, len(runs) > 1)
-                handles[label], = ax.plot(xs, ys, LINESTYLES[i % len(LINESTYLES)], marker="o", markersize=3,
-                                          color=colors[arm], label=label)
-        ax.set_title(f"{metric} {direction(metric)}", fontsize=9)
+                handles[label], = ax.plot(xs, ys, style, marker="o", markersize=4, color=colors[arm], label=label)
+            if is_number(real.get(metric)):
+                value = real[metric] / scale
+                values.append(value)
+                label = "real text (held-out)" + (f", {run.label}" if len(runs) > 1 else "")
+                handles[label] = ax.axhline(value, color=REAL_COLOR, linestyle=style, linewidth=1.2, label=label)
+        ax.set_title(f"{metric} {direction(metric)}")
+        ax.set_xlabel("generation")
+        ax.set_ylabel("÷ own gen-000" if relative and own_scale(metric) else unit(metric))
+        if log_scale(values):
+            ax.set_yscale("log")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(drawn):]:
         ax.set_visible(False)
-    fig.suptitle(f"{title} against generation", fontsize=10)
-    fig.legend(handles.values(), handles.keys(), loc="lower center", ncol=min(len(handles), 4), fontsize=8,
-               bbox_to_anchor=(0.5, 0), frameon=False)
-    fig.tight_layout(rect=(0, 0.1 if rows == 1 else 0.05, 1, 1))
+    fig.suptitle(f"{title} against generation" + (" (each run divided by its own generation 0)" if relative else ""))
+    fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncol=min(len(handles), 3), frameon=False)
     _save(fig, path)
     return drawn
 
 
 def bands_plot(run: Run, metrics: list[str], path: Path) -> Path | None:
-    """Grouped bars, one group per metric (tail bands): gen-000 beside each arm's last generation."""
+    """One panel per tail band, each on its own scale (the tail's coverage is a hundredth of the head's):
+    gen-000 beside each arm's last generation, the value on each bar, the real text's value as a line."""
     bars = [("gen-000", None, 0, "0.6")] + [
-        (f"{arm} {gen_name(run.generations(arm)[-1])}", arm, run.generations(arm)[-1], color)
+        (f"{arm}\n{gen_name(run.generations(arm)[-1])}", arm, run.generations(arm)[-1], color)
         for arm, color in arm_colors([run]).items() if len(run.generations(arm)) > 1]
     first_arm = run.arms[0] if run.arms else ""
-    values = [[run.value(arm or first_arm, k, m) for m in metrics] for _, arm, k, _ in bars]
-    if not any(is_number(v) for row in values for v in row):
+    values = {m: [run.value(arm or first_arm, k, m) for _, arm, k, _ in bars] for m in metrics}
+    metrics = [m for m in metrics if any(is_number(v) for v in values[m])]
+    if not metrics:
         return None
-    fig, ax = plt.subplots(figsize=(6, 3.2))
-    width = 0.8 / len(bars)
-    for i, ((label, _, _, color), row) in enumerate(zip(bars, values)):
-        xs = [j + (i - (len(bars) - 1) / 2) * width for j in range(len(metrics))]
-        ax.bar(xs, [v if v is not None else 0 for v in row], width, label=label, color=color)
-    ax.set_xticks(range(len(metrics)), metrics, fontsize=8)
-    ax.set_title(f"{run.label}: tail bands, first and last generation")
-    ax.grid(axis="y", alpha=0.3)
-    ax.legend(fontsize=8)
+    real = real_values(run)
+    fig, axes = plt.subplots(1, len(metrics), figsize=(3.4 * len(metrics), 3.4), squeeze=False, layout="constrained")
+    for ax, metric in zip(axes[0], metrics):
+        heights = [v if is_number(v) else 0.0 for v in values[metric]]
+        drawn = ax.bar(range(len(bars)), heights, color=[b[3] for b in bars])
+        ax.bar_label(drawn, labels=[_short(v) for v in values[metric]], fontsize=8, padding=2)
+        if is_number(real.get(metric)):
+            ax.axhline(real[metric], color=REAL_COLOR, linestyle="--", linewidth=1.2, label="real text (held-out)")
+            ax.legend(loc="upper right", fontsize=8)
+        top = max(heights + [real.get(metric) or 0.0])
+        ax.set_ylim(0, top * 1.25 if top > 0 else 1)
+        ax.set_xticks(range(len(bars)), [b[0] for b in bars], fontsize=8)
+        ax.set_title(f"{metric} {direction(metric)}")
+        ax.set_ylabel(unit(metric))
+        ax.grid(axis="y", alpha=0.3)
+    fig.suptitle(f"{run.label}: coverage of the reference's bands, first and last generation")
     return _save(fig, path)
+
+
+def _short(value) -> str:
+    if not is_number(value):
+        return "n/a"
+    return f"{value:.3g}" if value and abs(value) < 0.01 else f"{value:.3f}"
 
 
 def loss_plot(run: Run, path: Path) -> Path | None:
     """Training loss per logging step, one panel per arm, one line per generation (dark to light)."""
     panels = [(arm, run.generations(arm)) for arm in run.arms] or [("gen-000", [0])]
-    fig, axes = plt.subplots(1, len(panels), figsize=(min(4 * len(panels), 12), 3.0), squeeze=False, sharey=True)
+    fig, axes = plt.subplots(1, len(panels), figsize=(min(4.5 * len(panels), 13), 3.6), squeeze=False, sharey=True,
+                             layout="constrained")
     cmap = plt.get_cmap("viridis")
     drawn = False
     for ax, (arm, gens) in zip(axes[0], panels):
@@ -116,15 +210,36 @@ def loss_plot(run: Run, path: Path) -> Path | None:
                 if points:
                     xs, ys = zip(*points)
                     ax.plot(xs, ys, style, color=color, linewidth=1.2,
-                            label=f"{gen_name(k)}{' val' if key == 'val_loss' else ''}")
+                            label=f"{gen_name(k)}{' validation' if key == 'val_loss' else ''}")
                     drawn = True
-        ax.set_title(arm, fontsize=9)
-        ax.set_xlabel("step")
+        ax.set_title(f"arm {arm}")
+        ax.set_xlabel("training step")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=8)
     if not drawn:
         plt.close(fig)
         return None
-    axes[0][0].set_ylabel("loss")
-    fig.suptitle(f"{run.label}: training loss", fontsize=10)
+    axes[0][0].set_ylabel("loss per token (nats)")
+    fig.suptitle(f"{run.label}: training loss per step, one line per generation")
     return _save(fig, path)
+
+
+def survival_plot(run: Run, survival: dict[str, list[tuple[int, int]]], path: Path) -> Path | None:
+    """Per arm: how many of the tail words generation 0 wrote are still written at each generation."""
+    if not any(survival.values()):
+        return None
+    colors = arm_colors([run])
+    fig, ax = plt.subplots(figsize=(5.5, 3.6), layout="constrained")
+    for arm, points in survival.items():
+        if points:
+            xs, ys = zip(*points)
+            ax.plot(xs, ys, marker="o", markersize=4, color=colors.get(arm, COLORS[0]), label=arm)
+    ax.set_xlabel("generation")
+    ax.set_ylabel("tail words still written")
+    ax.set_ylim(bottom=0)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(alpha=0.3)
+    ax.legend()
+    ax.set_title(f"{run.label}: generation 0's tail words, still written")
+    return _save(fig, path)
+

@@ -1,32 +1,37 @@
 """`textmad report RUN [RUN ...]`: report.html (self-contained), report.md and PNG plots.
 
 The report is built once as a list of blocks (headings, paragraphs, tables, images, preformatted
-text) and rendered twice: to Markdown that links the PNGs beside it, and to one HTML file with the
-PNGs inlined as base64 data URIs and inline CSS, so it opens offline and can be mailed as one file.
-It reads only the run directories and records the command that made it.
+text, interactive figures) and rendered twice: to Markdown that links the PNGs beside it, and to one
+HTML file with the PNGs inlined as base64 data URIs, inline CSS, a subset of a Bengali font where the
+page has Bengali text, and plotly.js for the interactive figures, so it opens offline and can be
+mailed as one file. Generated text is escaped in both. It reads only the run directories and records
+the command that made it.
 """
 from __future__ import annotations
 
 import base64
 import html
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from textmad.errors import UserError
 from textmad.io import write_text
-from textmad.report import plots
+from textmad.report import fonts, interactive, plots
 from textmad.report.compare import comparison_table
 from textmad.report.inspect import mix_summary, same_prompt
-from textmad.report.rundir import Run, family, gen_name, is_number, open_runs, shell_command
+from textmad.report.lost import lost_words
+from textmad.report.rundir import Run, family, gen_name, open_runs, shell_command
+from textmad.report.tables import UNAVAILABLE, format_rows, markdown_cell, markdown_table
 from textmad.report.text import cut_words, visible
 
 
 @dataclass
 class Block:
-    kind: str                 # h1 h2 h3 p table img pre details
-    text: str = ""            # heading/paragraph text, image alt, pre text, details summary
+    kind: str                 # h1 h2 h3 p table img pre details figure (interactive, HTML only)
+    text: str = ""            # heading/paragraph text, image alt, pre text, details summary, figure HTML
     header: list[str] = field(default_factory=list)
     rows: list[list[str]] = field(default_factory=list)
     path: Path | None = None  # img
@@ -35,16 +40,11 @@ class Block:
 
 
 # The figures that show collapse (CONTEXT.md), one panel each in one PNG per family; every other
-# metric is in the run table below them (all ~60 as plots would be several MB per report).
+# metric is in the interactive figure and the run table below them.
 PLOTTED = ("heldout_ppl", "heldout_bpb", "gen0_ppl", "tail_coverage", "tail_drop_vs_gen0", "unseen_mass",
            "distinct_2", "self_bleu", "repeated_4gram_share", "compression_ratio", "formality_f",
            "formality_lexical", "sadhu_share", "honorific_share", "val_loss")
-
-
-def fmt(value) -> str:
-    if not is_number(value):
-        return "—"
-    return f"{value:,.4g}" if abs(value) < 1e5 else f"{value:,.0f}"
+LOST_SHOWN = 30  # lost words listed per arm in the tables (the interactive figure shows more)
 
 
 def metric_help(metric: str) -> list[str]:
@@ -53,9 +53,9 @@ def metric_help(metric: str) -> list[str]:
 
     if metric in METRICS:
         m = METRICS[metric]
-        better = {True: "higher", False: "lower", None: "neither"}[m.higher_is_better]
+        better = {"closer_to_real": "closer to real text", "none": "neither"}.get(m.direction, m.direction)
         return [metric, better, m.description]
-    return [metric, "lower", "training loss per token (nats), from the run table"]
+    return [metric, "lower", plots.TRAINING_HELP.get(metric, "from the run table")]
 
 
 BANDS = ("head_coverage", "torso_coverage", "tail_coverage")  # the tail family's rank bands, frequent to rare
@@ -80,7 +80,7 @@ def sample_blocks(run: Run, arm: str, prompts: int, max_words: int) -> list[Bloc
         for k in gens[1:]:
             sample = same_prompt(anchor, later[k])
             if sample is None:
-                row.append("—")
+                row.append(UNAVAILABLE)
                 continue
             other = "" if sample.get("prompt") == anchor.get("prompt") else f"[prompt: {sample.get('prompt', '')}] "
             row.append(visible(other + cut_words(sample.get("text", ""), max_words)))
@@ -99,24 +99,87 @@ def mix_rows(run: Run, arm: str) -> list[list[str]]:
     return rows
 
 
-def build(runs: list[Run], out: Path, command: str, prompts: int, max_words: int) -> list[Block]:
+def slug(run: Run, *parts: str) -> str:
+    return "-".join(re.sub(r"[^A-Za-z0-9._-]+", "_", p) for p in (run.label, *parts))
+
+
+def run_table_blocks(run: Run) -> list[Block]:
+    """The run table cut into one table per group of columns (the run's own columns, then each metric
+    family in registry order, then timings), each keyed by arm and generation, each column with one format."""
+    from textmad.evaluate import METRICS
+
+    columns = list(dict.fromkeys(k for row in run.table for k in row))
+    keys = [c for c in ("arm", "generation") if c in columns]
+    groups: dict[str, list[str]] = {"run": []}
+    for fam in METRICS.families():
+        groups[fam] = [c for c in columns if c in METRICS and METRICS[c].family == fam]
+    groups["timings (seconds)"] = [c for c in columns if c.startswith("seconds_")]
+    grouped = {c for cols in groups.values() for c in cols}
+    groups["run"] = [c for c in columns if c not in grouped and c not in keys]
+    blocks = []
+    for name, cols in groups.items():
+        if not cols:
+            continue
+        header = keys + cols
+        blocks += [Block("p", f"{name}:"),
+                   Block("table", header=header, rows=format_rows(header, [[row.get(c) for c in header]
+                                                                          for row in run.table]))]
+    return blocks
+
+
+def lost_blocks(run: Run, out: Path, several: bool, figures: bool) -> list[Block]:
+    """Per arm: how many of generation 0's tail words the last generation still writes, the lost ones
+    with their counts (a table, and a bar chart in the HTML), and one survival figure per run."""
+    blocks, survival = [], {}
+    for arm in run.arms:
+        lost = lost_words(run, arm)
+        survival[arm] = lost.survival
+        if lost.last == 0:
+            continue
+        where = f"{run.label}, arm {arm}" if several else f"arm {arm}"
+        blocks += [Block("h3", where),
+                   Block("p", f"gen-000 wrote {lost.gen0_tail:,} tail word types; gen-{lost.last:03d} no longer writes "
+                              f"{len(lost.lost):,} of them" + (f" (the {LOST_SHOWN} gen-000 wrote most below)."
+                                                              if len(lost.lost) > LOST_SHOWN else "."))]
+        if lost.lost:
+            blocks.append(Block("table", header=["lost word", "times gen-000 wrote it", "count in the real pool"],
+                                rows=[[visible(w), f"{c0:,}", f"{cp:,}"] for w, cp, c0 in lost.lost[:LOST_SHOWN]],
+                                lang=run.language))
+            if figures:
+                figure = interactive.lost_figure(lost, slug(run, arm, "lost"))
+                if figure:
+                    blocks.append(Block("figure", figure))
+    png = plots.survival_plot(run, survival, out / "plots" / f"lost-{slug(run)}.png") if blocks else None
+    if png:
+        blocks.append(Block("img", f"tail words of generation 0 still written, {run.label}", path=png))
+    return blocks
+
+
+def build(runs: list[Run], out: Path, command: str, prompts: int, max_words: int,
+          interactive_figures: bool = True) -> list[Block]:
     several = len(runs) > 1
     blocks = [Block("h1", "textmad report: " + ", ".join(r.label for r in runs)),
               Block("p", f"Made by `{command}` from the run directories alone."),
               Block("table", header=["run", "corpus", "language", "model", "arms", "generations", "seed"],
-                    rows=[[r.label, r.corpus_name, r.language, (r.recipe.get("model") or {}).get("kind", "?"),
+                    rows=[[r.label, r.corpus_name, r.language, plots.model_of(r),
                            ", ".join(r.arms) or "(gen-000 only)",
                            str(max([k for a in r.arms for k in r.generations(a)] or [0])),
-                           str(r.recipe.get("seed", "?"))] for r in runs])]
+                           str(r.recipe.get("seed", UNAVAILABLE))] for r in runs])]
     if several:
         header, rows = comparison_table(runs)
         blocks += [Block("h2", "Comparison"),
                    Block("p", "Tokenizer-free figures side by side: gen-000 and each arm's last generation."),
-                   Block("table", header=header, rows=rows)]
+                   Block("table", header=header, rows=format_rows(header, rows))]
 
+    relative = plots.relative_to_gen0(runs)
     blocks += [Block("h2", "Metrics against generation"),
-               Block("p", "↑: higher is better, ↓: lower is better; unmarked metrics describe without judging. "
-                          "gen-000 is shared by every arm. Every other metric is in the run table below.")]
+               Block("p", "↑: higher is better, ↓: lower is better, → real: best where real text is; unmarked metrics "
+                          "describe without judging. "
+                          "gen-000 is shared by every arm. The grey line is the real text's own value (a held-out "
+                          "real sample of the same size, scored the same way). Axes are logarithmic where a panel's "
+                          "values span more than a factor of 50."
+                          + (" These runs differ in language or model, so each is drawn divided by its own "
+                             "generation 0." if relative else ""))]
     metrics = [m for m in dict.fromkeys(m for r in runs for m in r.metric_names()) if m in PLOTTED]
     for fam in dict.fromkeys(map(family, metrics)):
         names = [m for m in metrics if family(m) == fam]
@@ -127,24 +190,35 @@ def build(runs: list[Run], out: Path, command: str, prompts: int, max_words: int
                        Block("details", f"what the {fam} metrics measure",
                              children=[Block("table", header=["metric", "better", "description"],
                                              rows=[metric_help(m) for m in drawn])])]
-    for run in runs:
-        columns = list(dict.fromkeys(k for row in run.table for k in row))
-        table = Block("table", header=columns,
-                      rows=[[fmt(row.get(c)) if is_number(row.get(c)) else str(row.get(c, "—")) for c in columns]
-                            for row in run.table])
-        blocks.append(Block("details", f"the run table of {run.label} (metrics.jsonl)", children=[table]))
+    if interactive_figures:
+        figure = interactive.metrics_figure(runs, list(dict.fromkeys(m for r in runs for m in r.metric_names())))
+        if figure:
+            blocks += [Block("h3", "explore every metric"),
+                       Block("p", "Pick a metric from the menu; drag to zoom, double-click to reset, hover for "
+                                  "values, switch the axis between linear and log."),
+                       Block("figure", figure)]
 
     blocks.append(Block("h2", "Tail-band coverage"))
     blocks.append(Block("p", "Share of the reference vocabulary's head, torso and tail words that appear in an "
-                             "equal-size sample of generated text: the tail goes first."))
+                             "equal-size sample of generated text, each band on its own scale: the tail goes first."))
     for run in runs:
-        png = plots.bands_plot(run, list(BANDS), out / "plots" / f"bands-{run.label.replace('/', '_')}.png")
+        png = plots.bands_plot(run, list(BANDS), out / "plots" / f"bands-{slug(run)}.png")
         blocks.append(Block("img", f"tail bands of {run.label}", path=png) if png
                       else Block("p", f"{run.label}: no tail-band coverage in the run table."))
 
-    blocks.append(Block("h2", "Training loss"))
+    blocks += [Block("h2", "Which words were lost"),
+               Block("p", "Tail words of the real training pool (ranked as the tail metrics rank them) that "
+                          "generation 0 wrote and each arm's last generation no longer writes, with how often "
+                          "generation 0 wrote them and how often the real pool has them; every sample counts.")]
     for run in runs:
-        png = plots.loss_plot(run, out / "plots" / f"loss-{run.label.replace('/', '_')}.png")
+        blocks += lost_blocks(run, out, several, interactive_figures) or [
+            Block("p", f"{run.label}: no arm has a generation after gen-000.")]
+
+    blocks.append(Block("h2", "Training loss"))
+    blocks.append(Block("p", "Loss per token on the generation's training mix at each logging step; dashed: "
+                             "validation loss on the held-out share of the mix."))
+    for run in runs:
+        png = plots.loss_plot(run, out / "plots" / f"loss-{slug(run)}.png")
         blocks.append(Block("img", f"training loss of {run.label}", path=png) if png
                       else Block("p", f"{run.label}: no train_log.jsonl with a loss."))
 
@@ -161,6 +235,11 @@ def build(runs: list[Run], out: Path, command: str, prompts: int, max_words: int
         for arm in run.arms:
             blocks += [Block("h3", f"{run.label}, arm {arm}" if several else f"arm {arm}")]
             blocks += sample_blocks(run, arm, prompts, max_words)
+
+    blocks.append(Block("h2", "Run tables"))
+    for run in runs:
+        blocks.append(Block("details", f"the run table of {run.label} (metrics.jsonl), by family",
+                            children=run_table_blocks(run)))
 
     blocks.append(Block("h2", "How these runs were made"))
     for run in runs:
@@ -184,24 +263,32 @@ def build(runs: list[Run], out: Path, command: str, prompts: int, max_words: int
 
 # ---------------------------------------------------------------- Markdown
 
-def _md_cell(text: str) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
+def _md_text(text: str) -> str:
+    """Paragraph text: HTML-escaped outside `code` spans (inside them Markdown shows text verbatim)."""
+    parts = str(text).split("`")
+    return "".join(f"`{p}`" if i % 2 else html.escape(p, quote=False) for i, p in enumerate(parts))
+
+
+def _fence(text: str) -> str:
+    """A code fence longer than any backtick run in ``text``, so the text cannot close it."""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
 
 
 def to_markdown(blocks: list[Block], out: Path) -> str:
     lines: list[str] = []
     for b in blocks:
         if b.kind in ("h1", "h2", "h3"):
-            lines += ["#" * int(b.kind[1]) + " " + b.text, ""]
+            lines += ["#" * int(b.kind[1]) + " " + markdown_cell(b.text), ""]
         elif b.kind == "p":
-            lines += [b.text, ""]
+            lines += [_md_text(b.text), ""]
         elif b.kind == "img":
-            lines += [f"![{b.text}]({b.path.relative_to(out).as_posix()})", ""]
+            lines += [f"![{markdown_cell(b.text)}]({b.path.relative_to(out).as_posix()})", ""]
         elif b.kind == "pre":
-            lines += ["```", b.text.rstrip("\n"), "```", ""]
+            fence = _fence(b.text)
+            lines += [fence, b.text.rstrip("\n"), fence, ""]
         elif b.kind == "table":
-            lines += ["| " + " | ".join(map(_md_cell, b.header)) + " |", "|" + "---|" * len(b.header)]
-            lines += ["| " + " | ".join(map(_md_cell, row)) + " |" for row in b.rows] + [""]
+            lines += markdown_table(b.header, b.rows) + [""]
         elif b.kind == "details":
             lines += [f"<details><summary>{html.escape(b.text)}</summary>", "",
                       to_markdown(b.children, out), "</details>", ""]
@@ -210,23 +297,35 @@ def to_markdown(blocks: list[Block], out: Path) -> str:
 
 # ---------------------------------------------------------------- HTML
 
-CSS = """
-body { font-family: system-ui, sans-serif; max-width: 72rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
-table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; font-size: 0.9rem; display: block; overflow-x: auto; }
-th, td { border: 1px solid #ccc; padding: 0.3rem 0.5rem; vertical-align: top; text-align: left; }
-th { background: #f3f3f3; }
-td.text { max-width: 28rem; }
-img { display: block; margin: 0.5rem 0 1.5rem; max-width: 100%; }
-pre { background: #f7f7f7; padding: 0.75rem; overflow-x: auto; font-size: 0.8rem; }
-code { background: #f3f3f3; padding: 0 0.2rem; }
-summary { cursor: pointer; margin: 0.5rem 0; }
+CSS = f"""
+body {{ font-family: "{fonts.FAMILY}", system-ui, sans-serif; max-width: 76rem; margin: 2rem auto; padding: 0 1rem;
+        color: #222; line-height: 1.45; }}
+table {{ border-collapse: collapse; margin: 0.5rem 0 1.5rem; font-size: 0.9rem; display: block; overflow-x: auto;
+         max-width: 100%; }}
+th, td {{ border: 1px solid #ccc; padding: 0.3rem 0.5rem; vertical-align: top; text-align: left; }}
+th {{ background: #f3f3f3; }}
+td.text {{ max-width: 28rem; min-width: 10rem; overflow-wrap: anywhere; word-break: break-word; }}
+td.num {{ text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }}
+img {{ display: block; margin: 0.5rem 0 1.5rem; max-width: 100%; height: auto; }}
+pre {{ background: #f7f7f7; padding: 0.75rem; overflow-x: auto; font-size: 0.8rem; white-space: pre-wrap;
+       overflow-wrap: anywhere; }}
+code {{ background: #f3f3f3; padding: 0 0.2rem; overflow-wrap: anywhere; }}
+summary {{ cursor: pointer; margin: 0.5rem 0; }}
+.figure {{ margin: 0.5rem 0 1.5rem; }}
 """
+NUMBER = re.compile(r"[-+]?[\d,]*\.?\d+(?:e[-+]?\d+)?%?|n/a")
 
 
 def _inline(text: str) -> str:
     """Escape, then render `code` spans (the only inline markup paragraphs use)."""
     parts = html.escape(text).split("`")
     return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+
+
+def _cell_class(b: Block, column: list[str]) -> str:
+    if all(NUMBER.fullmatch(c) for c in column):
+        return ' class="num"'
+    return f' lang="{html.escape(b.lang)}" class="text"' if b.lang else ""
 
 
 def _html_blocks(blocks: list[Block]) -> list[str]:
@@ -237,37 +336,55 @@ def _html_blocks(blocks: list[Block]) -> list[str]:
         elif b.kind == "p":
             out.append(f"<p>{_inline(b.text)}</p>")
         elif b.kind == "img":
-            data = base64.b64encode(b.path.read_bytes()).decode("ascii")
-            out.append(f'<img alt="{html.escape(b.text)}" src="data:image/png;base64,{data}">')
+            png = b.path.read_bytes()
+            # shown at the size matplotlib laid it out for (inches at 96 CSS px), not at its pixel count
+            width = round(int.from_bytes(png[16:20], "big") * 96 / plots.DPI)
+            data = base64.b64encode(png).decode("ascii")
+            out.append(f'<img alt="{html.escape(b.text)}" width="{width}" src="data:image/png;base64,{data}">')
         elif b.kind == "pre":
             out.append(f"<pre>{html.escape(b.text)}</pre>")
         elif b.kind == "table":
-            lang = f' lang="{html.escape(b.lang)}" class="text"' if b.lang else ""
+            classes = [_cell_class(b, list(col)) for col in zip(*b.rows)] if b.rows else []
             head = "".join(f"<th>{html.escape(h)}</th>" for h in b.header)
-            body = "".join("<tr>" + "".join(f"<td{lang}>{html.escape(c)}</td>" for c in row) + "</tr>"
-                           for row in b.rows)
+            body = "".join("<tr>" + "".join(f"<td{cls}>{html.escape(c)}</td>" for c, cls in zip(row, classes))
+                           + "</tr>" for row in b.rows)
             out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+        elif b.kind == "figure":  # plotly's own HTML: it JSON-encodes its data and escapes "</"
+            out.append(f'<div class="figure">{b.text}</div>')
         elif b.kind == "details":
             out.append(f"<details><summary>{html.escape(b.text)}</summary>"
                        + "\n".join(_html_blocks(b.children)) + "</details>")
     return out
 
 
-def to_html(blocks: list[Block]) -> str:
+def to_html(blocks: list[Block]) -> tuple[str, str]:
+    """The page, and a note for the user where its Bengali text has no font to embed."""
     title = html.escape(blocks[0].text if blocks else "textmad report")
-    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            f"<title>{title}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
-            + "\n".join(_html_blocks(blocks)) + "\n</body>\n</html>\n")
+    body = "\n".join(_html_blocks(blocks))
+    script = interactive.plotly_script() if any(b.kind == "figure" for b in _walk(blocks)) else ""
+    font_css, note = fonts.font_face_css(body)
+    page = ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            f"<title>{title}</title>\n<style>{font_css}{CSS}</style>\n{script}\n</head>\n<body>\n"
+            + body + "\n</body>\n</html>\n")
+    return page, note
+
+
+def _walk(blocks: list[Block]):
+    for b in blocks:
+        yield b
+        yield from _walk(b.children)
 
 
 # ---------------------------------------------------------------- CLI
 
-def write_report(runs: list[Run], out: Path, command: str, prompts: int = 5, max_words: int = 60) -> dict[str, Path]:
-    blocks = build(runs, out, command, prompts, max_words)
+def write_report(runs: list[Run], out: Path, command: str, prompts: int = 5, max_words: int = 60,
+                 interactive_figures: bool = True) -> tuple[dict[str, Path], str]:
+    blocks = build(runs, out, command, prompts, max_words, interactive_figures)
     paths = {"html": out / "report.html", "md": out / "report.md"}
+    page, note = to_html(blocks)
     write_text(paths["md"], to_markdown(blocks, out))
-    write_text(paths["html"], to_html(blocks))
-    return paths
+    write_text(paths["html"], page)
+    return paths, note
 
 
 def configure_report(p):
@@ -277,6 +394,12 @@ def configure_report(p):
     p.add_argument("--prompts", type=int, default=5, metavar="N", help="prompts in the samples table (default 5)")
     p.add_argument("--words", type=int, default=60, metavar="N",
                    help="cut sample continuations after N words (default 60)")
+    p.add_argument("--static", action="store_true",
+                   help="leave out the interactive figures (and the ~5 MB of plotly.js they inline)")
+
+
+def _kib(path: Path) -> str:
+    return f"{path.stat().st_size / 1024:,.0f} KiB"
 
 
 def main_report(args) -> int:
@@ -289,8 +412,10 @@ def main_report(args) -> int:
         out = runs[0].path / "report"
     else:
         out = runs[0].path.parent / ("report-" + "+".join(r.path.name for r in runs))
-    paths = write_report(runs, out, shell_command(sys.argv), args.prompts, args.words)
+    paths, note = write_report(runs, out, shell_command(sys.argv), args.prompts, args.words, not args.static)
     pngs = sorted((out / "plots").glob("*.png"))
-    size = sum(p.stat().st_size for p in pngs) + paths["html"].stat().st_size
-    print(f"wrote {paths['html']} ({size / 1024:.0f} KiB with {len(pngs)} plots) and {paths['md']}")
+    print(f"wrote {paths['html']} ({_kib(paths['html'])}, self-contained), {paths['md']} ({_kib(paths['md'])}) "
+          f"and {len(pngs)} plots in {out / 'plots'} ({sum(p.stat().st_size for p in pngs) / 1024:,.0f} KiB)")
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     return 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from textmad.evaluate.words import words
+from textmad.text import words
 
 WHITESPACE_RUN = re.compile(r"\S+")
 
