@@ -46,7 +46,7 @@ class Source:
 
 # ---------------------------------------------------------------- gensim test data
 
-def _gensim_file(name: str) -> tuple[Path, str]:
+def gensim_test_file(name: str) -> tuple[Path, str]:
     # Located without importing gensim (seconds of start-up) so that a cached corpus opens fast.
     spec = importlib.util.find_spec("gensim")
     if spec is None or not spec.submodule_search_locations:
@@ -64,6 +64,7 @@ def _gensim_file(name: str) -> tuple[Path, str]:
     return path, version
 
 
+LEE_FILE = "lee_background.cor"
 WIKI_FILE = "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2"
 # Sections of reference material rather than prose.
 _WIKI_SKIP_SECTIONS = {"references", "external links", "see also", "further reading", "notes", "bibliography",
@@ -111,12 +112,12 @@ def _wiki_passages(path: Path) -> Callable[[CorpusConfig], Iterator[Passage]]:
 
 
 def _wiki_en() -> Source:
-    path, version = _gensim_file(WIKI_FILE)
+    path, version = gensim_test_file(WIKI_FILE)
     return Source("gensim", version, [path], _wiki_passages(path))
 
 
 def _lee_en() -> Source:
-    path, version = _gensim_file("lee_background.cor")
+    path, version = gensim_test_file(LEE_FILE)
 
     def passages(cfg):
         for i, line in enumerate(read_utf8(path).splitlines()):
