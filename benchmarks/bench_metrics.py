@@ -27,7 +27,7 @@ from pathlib import Path
 from textmad.evaluate import diversity as div
 from textmad.evaluate import formality as fm
 from textmad.evaluate.score import score_texts
-from textmad.evaluate.words import tokens
+from textmad.text import tokens
 from textmad.recipe import EvaluateConfig
 
 DOC_WORDS = 200

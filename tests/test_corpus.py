@@ -13,7 +13,7 @@ from textmad.cli import main as cli_main
 from textmad.corpus import SPLITS, get_card, list_corpora, load_prepared, prepare, reference_frequencies
 from textmad.corpus import sources
 from textmad.corpus.normalize import clean_text, cut, pack
-from textmad.evaluate.words import words
+from textmad.text import words
 from textmad.corpus.splits import Document, deduplicate
 from textmad.errors import UserError
 from textmad.recipe import CorpusConfig, SourceConfig

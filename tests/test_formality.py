@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from textmad.evaluate import formality as fm
-from textmad.evaluate.words import tokens
+from textmad.text import tokens
 
 
 def gensim_file(name):

@@ -12,7 +12,7 @@ from textmad.evaluate import METRICS
 from textmad.evaluate import diversity as div
 from textmad.evaluate import tail as tl
 from textmad.evaluate.score import apply_baseline, score_texts
-from textmad.evaluate.words import tokens, words
+from textmad.text import tokens, words
 from textmad.recipe import EvaluateConfig
 
 

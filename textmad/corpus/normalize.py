@@ -2,7 +2,7 @@
 
 Every pattern here is Unicode-aware: Bengali vowel signs and virama are combining marks (category M),
 which Python's ``\\w`` does not match, so grapheme clusters use the ``regex`` module's ``\\X``
-(words are segmented by :mod:`textmad.evaluate.words`, the project's one segmenter).
+(words are segmented by :mod:`textmad.text`, the project's one segmenter).
 Zero-width joiners (ZWJ/ZWNJ) are format characters that change how Bengali conjuncts render;
 they are kept.
 """

@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from textmad.corpus.normalize import fold
-from textmad.evaluate.words import tokens
+from textmad.text import tokens
 from textmad.errors import UserError
 from textmad.io import sha256_text
 

@@ -35,7 +35,7 @@ from textmad.evaluate import formality as fm
 from textmad.evaluate import tail as tl
 from textmad.evaluate.perplexity import perplexity
 from textmad.evaluate.registry import METRICS
-from textmad.evaluate.words import tokens as word_tokens
+from textmad.text import tokens as word_tokens
 from textmad.recipe import EvaluateConfig
 
 MODEL_FREE = ("tail", "diversity", "formality")
