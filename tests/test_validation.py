@@ -18,7 +18,7 @@ MINIMAL = "name: victim\nloop:\n  arms:\n    - mode: replace\n"
 
 def _laughs(levels: int) -> str:
     """"Billion laughs": each level lists the previous one 9 times, so 9 levels expand to 9**9 values."""
-    items = ["&l0 [" + ", ".join(["lol" * 26] * 9) + "]"]
+    items = ["&l0 [" + ", ".join(["lol" * 34] * 9) + "]"]
     items += [f"&l{k} [" + ", ".join([f"*l{k - 1}"] * 9) + "]" for k in range(1, levels)]
     return "[" + ", ".join(items) + "]"
 
