@@ -28,3 +28,4 @@ else
 fi
 # Bengali (and Swahili) corpora from Debian packages, unpacked without their large dependencies
 bash scripts/install-debian-corpora.sh
+bash scripts/install-debian-corpora.sh "" fonts-noto-core  # the Bengali font that HTML reports embed (a subset)
