@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
+import os
 import re
 import reprlib
 import types
@@ -590,7 +591,7 @@ def _check_scratch(recipe: Recipe, source: str) -> None:
 def validate(recipe: Recipe, source: str = "<recipe>") -> None:
     """Cross-field checks that single-field types cannot express."""
     check_folder_name(recipe.name, "name", source)
-    output_dir = Path(recipe.output_dir).resolve()
+    output_dir = Path(os.path.realpath(recipe.output_dir))  # Path.resolve raises on a symlink loop
     if output_dir.parent == output_dir:
         raise RecipeError(f"{source}: output_dir = {show(recipe.output_dir)} is the file system's root; "
                           f"choose a folder for run directories, for example 'runs'")
