@@ -26,7 +26,7 @@ from pathlib import Path
 
 from textmad.evaluate import diversity as div
 from textmad.evaluate import formality as fm
-from textmad.evaluate.score import score_texts
+from textmad.evaluate.score import Reference, score_texts
 from textmad.text import tokens
 from textmad.recipe import EvaluateConfig
 
@@ -84,8 +84,9 @@ def bench_language(name, language, docs, n_words, repeats):
     cfg = EvaluateConfig()
     cfg.metrics = ["tail", "diversity", "formality"]
     cfg.tail.sample_words = cfg.diversity.sample_words = n_words
-    t_all, result = median_time(lambda: score_texts(docs, language=language, reference_texts=docs,
-                                                    real_texts=None, cfg=cfg), repeats)
+    t_all, result = median_time(lambda: score_texts(docs, language=language, cfg=cfg, real=None,
+                                                    reference=Reference.build(docs, "the same text", language, cfg)
+                                                    ).values, repeats)
     print(f"\n== {name}: {len(docs)} documents, {n_words} word tokens per sample")
     print(f"score_texts, every model-free metric (reference = the same text):  median {t_all:.2f} s")
     for key in ("tail_coverage", "unseen_mass", "zipf_exponent", "distinct_1", "distinct_4", "entropy_4",

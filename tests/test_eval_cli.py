@@ -61,30 +61,46 @@ def run_dir(tmp_path_factory):
     return run
 
 
-def test_eval_run_rewrites_metrics_and_table(run_dir, capsys):
-    assert main(["eval", str(run_dir), "--out", str(run_dir / "eval.json")]) == 0
-    g0 = read_json(run_dir / "gen-000" / "metrics.json")["metrics"]
-    g1 = read_json(run_dir / "replace" / "gen-001" / "metrics.json")["metrics"]
-    assert g0["heldout_ppl"] > 1 and g0["heldout_bpb"] > 0 and g0["gen0_ppl"] > 1
-    assert g0["tail_drop_vs_gen0"] == 0.0
-    assert g1["tail_drop_vs_gen0"] > 0 and g1["distinct_4"] < g0["distinct_4"]
-    assert g1["repeated_4gram_share"] > g0["repeated_4gram_share"]
-    assert g1["evaluation"]["sample"]["seed"] == 0
-    rows = read_jsonl(run_dir / "metrics.jsonl")
+def test_eval_run_writes_beside_the_run_and_replace_rewrites_it(run_dir, capsys):
+    """A run directory is the record of what happened: eval writes RUN/eval/NAME/ unless --replace."""
+    before = {p: p.read_bytes() for p in run_dir.rglob("metrics.json")}
+    assert main(["eval", str(run_dir), "--name", "again", "--out", str(run_dir.parent / "eval.json")]) == 0
+    assert {p: p.read_bytes() for p in run_dir.rglob("metrics.json") if "eval" not in p.parts} == before
+    assert not (run_dir / "metrics.csv").exists()
+    out = run_dir / "eval" / "again"
+    g0 = read_json(out / "gen-000" / "metrics.json")
+    g1 = read_json(out / "replace" / "gen-001" / "metrics.json")
+    assert g1["scored"] == str(run_dir / "replace" / "gen-001")
+    m0, m1 = g0["metrics"], g1["metrics"]
+    assert m0["heldout_ppl"] > 1 and m0["heldout_bpb"] > 0 and m0["heldout_bpc"] > 0 and m0["gen0_ppl"] > 1
+    assert m0["tail_drop_vs_gen0"] == 0.0
+    assert m1["tail_drop_vs_gen0"] > 0 and m1["distinct_4"] < m0["distinct_4"]
+    assert m1["repeated_4gram_share"] > m0["repeated_4gram_share"]
+    assert g1["evaluation"]["sample"]["seed"] == 0 and g1["about"]["heldout_ppl"]["direction"] == "lower"
+    # the perplexity window is the recipe's, and generation 0's held-out perplexity is the loop's figure
+    assert g0["evaluation"]["perplexity"]["heldout"]["window"] == 32
+    rows = read_jsonl(out / "metrics.jsonl")
     assert [(r["arm"], r["generation"]) for r in rows] == [("replace", 0), ("replace", 1)]
-    assert rows[1]["self_bleu"] == g1["self_bleu"] and "evaluation" not in rows[1]
-    with open(run_dir / "metrics.csv") as f:
+    assert rows[1]["self_bleu"] == m1["self_bleu"]
+    with open(out / "metrics.csv") as f:
         assert len(list(csv.DictReader(f))) == 2
-    assert set(json.loads((run_dir / "eval.json").read_text())) == {"gen-000", "replace/gen-001"}
-    assert "replace/gen-001" in capsys.readouterr().out
+    assert set(json.loads((run_dir.parent / "eval.json").read_text())) == {"gen-000", "replace/gen-001"}
+    printed = capsys.readouterr().out
+    assert "replace/gen-001" in printed and str(out) in printed and "unchanged" in printed
+    assert main(["eval", str(run_dir), "--name", "again"]) == 2  # never overwrites an earlier evaluation
+    # --replace: the run's own files, old metrics of other families kept
+    assert main(["eval", str(run_dir), "--replace"]) == 0
+    replaced = read_json(run_dir / "replace" / "gen-001" / "metrics.json")
+    assert replaced["metrics"] == {**replaced["metrics"], **m1} and replaced["about"] == g1["about"]
+    assert len(read_jsonl(run_dir / "metrics.jsonl")) == 2
+    assert "--replace" in capsys.readouterr().out
 
 
 def test_eval_one_generation(run_dir):
     folder = run_dir / "replace" / "gen-001"
-    before = read_json(run_dir / "gen-000" / "metrics.json")
-    assert main(["eval", str(folder)]) == 0
-    assert read_json(folder / "metrics.json")["metrics"]["tail_drop_vs_gen0"] > 0
-    assert read_json(run_dir / "gen-000" / "metrics.json")["metrics"]["distinct_4"] == before["metrics"]["distinct_4"]
+    assert main(["eval", str(folder), "--name", "one"]) == 0
+    assert read_json(run_dir / "eval" / "one" / "replace" / "gen-001" / "metrics.json")["metrics"][
+        "tail_drop_vs_gen0"] > 0
 
 
 def test_eval_prepared_corpus_and_files(run_dir, tmp_path, capsys):
@@ -94,12 +110,40 @@ def test_eval_prepared_corpus_and_files(run_dir, tmp_path, capsys):
     corpus = prepare(load_recipe(run_dir / "recipe.yaml").corpus)
     assert main(["eval", str(corpus.dir), "--sample-words", "300", "--out", str(tmp_path / "c.json")]) == 0
     result = next(iter(read_json(tmp_path / "c.json").values()))
-    assert result["distinct_1"] > 0 and "heldout_ppl" not in result
+    assert result["metrics"]["distinct_1"] > 0 and "heldout_ppl" not in result["metrics"]
     assert result["evaluation"]["notes"][0].startswith("model-free metrics only")
+    # a corpus is not its own tail reference: no head coverage of 1.0 by construction
+    assert result["metrics"]["head_coverage"] is None
+    assert "by construction" in result["evaluation"]["unavailable"]["head_coverage"]
     capsys.readouterr()
     bn = tmp_path / "bn.txt"
     bn.write_text("\n\n".join(["সে তাহার বাড়িতে গিয়া দেখিল যে সকলে বসিয়া আছে।"] * 30), encoding="utf-8")
     assert main(["eval", str(bn), "--language", "bn", "--sample-words", "100"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["sadhu_share"] == 1.0 and out["formality_f"] is None
+    assert out["metrics"]["sadhu_share"] == 1.0 and out["metrics"]["formality_f"] is None
+    assert out["metrics"]["tail_coverage"] is None and "--reference" in out["evaluation"]["unavailable"]["tail_coverage"]
+    assert out["evaluation"]["tail_reference"]["reference"] == "none"
     assert main(["eval", str(tmp_path / "missing.txt")]) == 2
+
+
+def test_eval_file_against_a_reference(run_dir, tmp_path, capsys):
+    from textmad.corpus import prepare
+    from textmad.recipe import load_recipe
+
+    corpus = prepare(load_recipe(run_dir / "recipe.yaml").corpus)
+    samples = run_dir / "replace" / "gen-001" / "samples.jsonl"
+    assert main(["eval", str(samples), "--reference", str(corpus.dir), "--sample-words", "300"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["evaluation"]["tail_reference"]["reference"] == "lee-local: train split"
+    assert out["evaluation"]["tail_reference"]["real_baseline"] == "lee-local: held-out split"
+    assert 0 <= out["metrics"]["tail_coverage"] < 1 and out["metrics"]["formality_lexical"] is not None
+    assert main(["eval", str(samples), "--reference", str(samples)]) == 2
+    assert "its own tail reference" in capsys.readouterr().err
+
+
+def test_eval_bad_jsonl_is_a_clean_error(tmp_path, capsys):
+    bad = tmp_path / "bad.jsonl"
+    write_jsonl(bad, [{"text": "a real sentence of words"}, {"text": 42}])
+    assert main(["eval", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "row 2" in err and "int" in err and "Traceback" not in err

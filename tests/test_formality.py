@@ -109,3 +109,34 @@ def test_other_languages_are_not_available():
     values, missing = fm.formality_metrics([SADHU], tokens(SADHU), "bn")
     assert values["sadhu_share"] == 1.0 and values["formality_lexical"] is None
     assert "not available for Bengali" in missing["formality_lexical"]
+
+
+def test_missing_tagger_is_unavailable_with_the_install_command(monkeypatch):
+    """Without the formality extra, formality_f used to vanish; now metrics.json says why and how to fix it."""
+    import builtins
+
+    from textmad.evaluate.score import Reference, score_texts
+    from textmad.recipe import EvaluateConfig
+
+    real_import = builtins.__import__
+
+    def no_spacy(name, *args, **kwargs):
+        if name == "spacy" or name.startswith("spacy."):
+            raise ImportError("No module named 'spacy'")
+        return real_import(name, *args, **kwargs)
+
+    fm._spacy_tagger.cache_clear()
+    monkeypatch.setattr(builtins, "__import__", no_spacy)
+    try:
+        cfg = EvaluateConfig()
+        cfg.metrics = ["formality"]
+        cfg.diversity.sample_words = 2000
+        texts = wiki_text(10)
+        record = score_texts(texts, language="en", cfg=cfg, reference=Reference(None, "none"), real=texts).record()
+    finally:
+        monkeypatch.undo()
+        fm._spacy_tagger.cache_clear()
+    assert record["metrics"]["formality_f"] is None and record["metrics"]["formality_lexical"] is not None
+    reason = record["evaluation"]["unavailable"]["formality_f"]
+    assert "spaCy is not installed" in reason and fm.INSTALL_TAGGER in reason
+    assert record["evaluation"]["unavailable"]["formality_f_drift"] == reason

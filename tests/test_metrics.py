@@ -11,7 +11,7 @@ import pytest
 from textmad.evaluate import METRICS
 from textmad.evaluate import diversity as div
 from textmad.evaluate import tail as tl
-from textmad.evaluate.score import apply_baseline, score_texts
+from textmad.evaluate.score import Reference, apply_gen0, score_corpus, score_texts
 from textmad.text import tokens, words
 from textmad.recipe import EvaluateConfig
 
@@ -165,9 +165,8 @@ def test_sample_documents_is_seeded_and_exact():
 
 
 def test_tail_metrics_hand_computed_bengali():
-    ranked = tl.rank_vocabulary("ক ক ক খ খ গ ঘ ঙ".split())
-    assert ranked == ["ক", "খ", "গ", "ঘ", "ঙ"]
-    bands = tl.bands(ranked, head_ranks=1, torso_ranks=2)
+    bands, sizes = tl.bands(Counter("ক ক ক খ খ গ ঘ ঙ".split()), head_ranks=1, torso_ranks=2)
+    assert bands == {"head": {"ক"}, "torso": {"খ"}, "tail": {"গ", "ঘ", "ঙ"}}
     m = tl.tail_metrics("ক ক গ চ চ ছ".split(), bands, torso_ranks=2)
     assert m["head_coverage"] == 1.0 and m["torso_coverage"] == 0.0
     assert m["tail_coverage"] == pytest.approx(1 / 3)   # গ of গ ঘ ঙ
@@ -177,15 +176,32 @@ def test_tail_metrics_hand_computed_bengali():
     assert m["zipf_exponent"] is None                   # too few repeated types to fit
 
 
+def test_band_cuts_keep_each_frequency_class_whole():
+    """Ties at a rank cut used to be split alphabetically; a class now goes whole to its majority side."""
+    counts = Counter({"a": 9, "b": 5, "c": 5, "d": 5, "x": 1, "y": 1, "z": 1, "w": 1})
+    bands, sizes = tl.bands(counts, head_ranks=2, torso_ranks=4)
+    # the 5s straddle the head cut (1 above, 2 below): all three go to the torso; the torso cut falls
+    # between classes (after d)
+    assert bands == {"head": {"a"}, "torso": {"b", "c", "d"}, "tail": {"w", "x", "y", "z"}}
+    assert sizes == {"head_words": 1, "torso_words": 3, "tail_words": 4, "head_min_frequency": 9,
+                     "torso_min_frequency": 5}
+    bands, _ = tl.bands(counts, head_ranks=3, torso_ranks=5)  # 2 of the 5s above the cut: all to the head
+    assert bands["head"] == {"a", "b", "c", "d"} and bands["torso"] == set()
+    assert bands["tail"] == {"w", "x", "y", "z"}
+    # real text: the alphabetical order of the reference's hapaxes no longer decides anything
+    docs = [tokens(t) for t in lee_docs()[:150]]
+    real = Counter(w for d in docs for w in d)
+    bands, sizes = tl.bands(real, 100, 1000)
+    for cut in ("head", "torso"):
+        lowest = sizes[f"{cut}_min_frequency"]
+        assert all(real[w] < lowest for w in bands["tail"])
+    assert {real[w] for w in bands["head"]}.isdisjoint({real[w] for w in bands["torso"]})
+    assert sum(len(b) for b in bands.values()) == len(real)
+
+
 def test_zipf_exponent_recovers_exact_power_law():
     counts = Counter({f"w{r}": round(10000 * r ** -1.0) for r in range(1, 200)})
     assert tl.zipf_exponent(counts, 50) == pytest.approx(1.0, abs=0.01)
-
-
-def test_ranked_from_frequencies_accepts_mappings_pairs_and_lists():
-    assert tl.ranked_from_frequencies({"b": 1.0, "a": 2.0}) == ["a", "b"]
-    assert tl.ranked_from_frequencies([("b", 1.0), ("a", 2.0)]) == ["a", "b"]
-    assert tl.ranked_from_frequencies(["x", "y"]) == ["x", "y"]
 
 
 # ---------------------------------------------------------------- score_texts
@@ -199,43 +215,171 @@ def small_cfg(words=2000):
     return cfg
 
 
+def pool_reference(texts, cfg, language="en"):
+    return Reference.build(texts, "test pool", language, cfg)
+
+
 def test_score_texts_format_and_honest_gaps():
     docs = lee_docs()
     cfg = small_cfg()
-    r = score_texts(docs[:60], language="xx", reference_texts=docs[100:], real_texts=docs[60:100], cfg=cfg)
+    r = score_texts(docs[:60], language="xx", reference=pool_reference(docs[100:], cfg), real=docs[60:100], cfg=cfg)
     names = {m.name for m in METRICS if m.family in cfg.metrics}
-    assert names <= set(r)
-    meta = r["evaluation"]
+    assert names == set(r.values)
+    record = r.record()
+    meta = record["evaluation"]
     assert meta["sample"]["seed"] == 0 and meta["sample"]["tail_words"] == 2000
-    for name in names:
-        assert (r[name] is None) == (name in meta["unavailable"]), name
+    assert set(meta["unavailable"]) == {n for n, v in r.values.items() if v is None}
     assert "no formality model" in meta["unavailable"]["formality_lexical"]
     assert meta["unavailable"]["tail_drop_vs_gen0"].startswith("no generation-0")
-    assert 0 < r["tail_coverage"] < r["torso_coverage"] <= r["head_coverage"] <= 1
-    assert r["tail_coverage_vs_real"] == pytest.approx(r["tail_coverage"] / meta["real"]["tail_coverage"])
+    assert 0 < r.values["tail_coverage"] < r.values["torso_coverage"] <= r.values["head_coverage"] <= 1
+    assert r.values["tail_coverage_vs_real"] == pytest.approx(r.values["tail_coverage"] / meta["real"]["tail_coverage"])
+    bands = meta["tail_reference"]["bands"]
+    pool_types = len({w for t in docs[100:] for w in tokens(t)})
+    assert bands["head_words"] + bands["torso_words"] + bands["tail_words"] == pool_types
+    assert bands["head_words"] == pytest.approx(50, abs=10) and bands["torso_min_frequency"] >= 2
+    # a results file describes itself: direction and baseline of every metric
+    assert record["about"]["tail_coverage_vs_real"]["baseline"] == "real"
+    assert record["about"]["distinct_1"]["direction"] == "closer_to_real"
+    assert record["about"]["distinct_1_dist_to_real"]["direction"] == "lower"
     # too little text: None with the reason, never a number from a smaller sample
-    r = score_texts(docs[:2], language="en", reference_texts=docs, real_texts=None, cfg=cfg)
-    assert r["distinct_1"] is None and "too little text" in r["evaluation"]["unavailable"]["distinct_1"]
+    r = score_texts(docs[:2], language="en", reference=pool_reference(docs, cfg), real=None, cfg=cfg)
+    assert r.values["distinct_1"] is None and "too little text" in r.unavailable["distinct_1"]
     # generation 0 against itself: drops are 0
-    base = score_texts(docs[:60], language="en", reference_texts=docs[100:], real_texts=None, cfg=cfg)
-    again = apply_baseline(score_texts(docs[:60], language="en", reference_texts=docs[100:], real_texts=None,
-                                       cfg=cfg), base)
-    assert again["tail_drop_vs_gen0"] == 0.0 and again["tail_excess_drop"] == 0.0
+    base = score_texts(docs[:60], language="en", reference=pool_reference(docs[100:], cfg), real=None, cfg=cfg)
+    again = apply_gen0(score_texts(docs[:60], language="en", reference=pool_reference(docs[100:], cfg), real=None,
+                                   cfg=cfg), base.values)
+    assert again.values["tail_drop_vs_gen0"] == 0.0 and again.values["tail_excess_drop"] == 0.0
+
+
+def test_heldout_split_smaller_than_the_sample_says_so():
+    docs = lee_docs()
+    cfg = small_cfg(3000)
+    r = score_texts(docs[:80], language="en", reference=pool_reference(docs[100:], cfg), real=docs[80:85], cfg=cfg)
+    held = sum(len(tokens(d)) for d in docs[80:85])
+    reason = r.unavailable["tail_coverage_vs_real"]
+    assert reason == f"held-out split has {held:,} words; needs 3,000 (evaluate.tail.sample_words)"
+    assert r.unavailable["distinct_1_dist_to_real"].endswith("needs 3,000 (evaluate.diversity.sample_words)")
+    assert r.unavailable["formality_lexical_drift"].startswith(f"held-out split has {held:,} words")
+
+
+def test_real_baseline_is_heldout_text_and_the_pool_sample_is_reported_beside():
+    """A sample of the training pool covers the pool's own tail better than unseen text: it is the
+    regurgitation ceiling (real_train), and the baseline is held-out text (1.0 = like unseen real text)."""
+    docs = lee_docs()
+    cfg = small_cfg(2000)
+    pool, heldout, unseen = docs[:150], docs[150:200], docs[200:]
+    ref = pool_reference(pool, cfg)
+    copied = score_texts(pool, language="en", reference=ref, real=heldout, cfg=cfg)
+    fresh = score_texts(unseen, language="en", reference=ref, real=heldout, cfg=cfg)
+    info = copied.info
+    assert info["tail_reference"]["real_baseline"] == "the held-out split"
+    assert info["real_train"]["tail_coverage"] > 1.2 * info["real"]["tail_coverage"]
+    assert copied.values["tail_coverage_vs_real"] > 1.2  # regurgitation shows as above 1 ...
+    assert fresh.values["tail_coverage_vs_real"] == pytest.approx(1.0, abs=0.2)  # ... unseen real text near 1
+
+
+def test_a_corpus_is_not_its_own_tail_reference():
+    from types import SimpleNamespace
+
+    docs = lee_docs()
+    corpus = SimpleNamespace(name="lee", language="en",
+                             split=lambda name: [{"text": t} for t in (docs[:200] if name == "train" else docs[200:])])
+    r = score_corpus(corpus, small_cfg())
+    for name in ("head_coverage", "tail_coverage", "tail_coverage_vs_real"):
+        assert r.values[name] is None and "head coverage is 1.0 by construction" in r.unavailable[name]
+    assert r.values["distinct_1"] is not None and r.values["distinct_1_dist_to_real"] is not None
+    assert r.info["tail_reference"]["reference"] == "the train split itself"
 
 
 def test_collapsed_text_scores_as_collapsed():
     docs = lee_docs()
     cfg = small_cfg()
     collapsed = [" ".join(["the government said the police said the government"] * 10)] * 40
-    real = score_texts(docs[:60], language="en", reference_texts=docs[100:], real_texts=None, cfg=cfg)
-    bad = score_texts(collapsed, language="en", reference_texts=docs[100:], real_texts=None, cfg=cfg, baseline=real)
+    ref = pool_reference(docs[100:], cfg)
+    real = score_texts(docs[:60], language="en", reference=ref, real=docs[60:100], cfg=cfg).values
+    bad = score_texts(collapsed, language="en", reference=ref, real=docs[60:100], cfg=cfg, gen0_values=real).values
     assert bad["distinct_4"] < real["distinct_4"] and bad["self_bleu"] > real["self_bleu"]
     assert bad["repeated_4gram_share"] == 1.0 and bad["compression_ratio"] > real["compression_ratio"]
     assert bad["tail_coverage"] == 0.0 and bad["tail_drop_vs_gen0"] == 1.0
+    for name in ("distinct_4", "self_bleu", "compression_ratio", "unseen_mass"):
+        assert bad[f"{name}_dist_to_real"] > 3 * real[f"{name}_dist_to_real"], name
 
 
-def test_every_metric_is_registered_once_with_a_family_and_description():
+def test_random_letters_do_not_beat_real_text_on_any_registered_direction():
+    """Gibberish has more unseen words, distinct n-grams and entropy than any real text, and less
+    compression, self-BLEU and repetition; judged by distance to real text it is worse on every metric."""
+    docs = lee_docs()
+    cfg = small_cfg(2000)
+    rng = random.Random(0)
+    letters = [" ".join("".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(1, 9)))
+                        for _ in range(120)) for _ in range(40)]
+    ref = pool_reference(docs[:150], cfg)
+    real = score_texts(docs[150:200], language="en", reference=ref, real=docs[200:], cfg=cfg)
+    gibberish = score_texts(letters, language="en", reference=ref, real=docs[200:], cfg=cfg)
+    base = real.info["real"]
+    checked = 0
+    for m in METRICS:
+        ours, theirs = gibberish.values.get(m.name), real.values.get(m.name)
+        if ours is None or theirs is None or m.direction == "none":
+            continue
+        checked += 1
+        if m.direction == "higher":
+            assert ours <= theirs, m.name
+        elif m.direction == "lower":
+            assert ours >= theirs, m.name
+        else:  # closer_to_real: the real value of a *_vs_real ratio is 1
+            target = 1.0 if m.relation == "ratio" else base[m.name]
+            if ours == target == 0:  # neither repeats a 4-gram in its first 50 words: a tie, not a win
+                continue
+            assert abs(ours - target) >= abs(theirs - target), m.name
+    assert checked >= 25
+
+
+# ---------------------------------------------------------------- fixed document length
+
+def test_self_bleu_and_repeats_read_documents_at_a_fixed_length():
+    """The same text cut to 20 or 200 words used to change self-BLEU 0.036 -> 0.062 and the repeated
+    4-gram share 0.009 -> 0.333; at a fixed length no longer than the shortest document they are equal."""
+    docs = [d for d in (tokens(t) for t in lee_docs()) if len(d) >= 200][:40]
+    short, long = [d[:20] for d in docs], [d[:200] for d in docs]
+    assert div.self_bleu(short, 40, 0, doc_words=20) == div.self_bleu(long, 40, 0, doc_words=20)
+    joined = lambda ds: [" ".join(d) for d in ds]  # noqa: E731
+    assert (div.ngram_stats(joined(short), 20)["repeated_4gram_share"]
+            == div.ngram_stats(joined(long), 20)["repeated_4gram_share"])
+    # uncut they differ: the confound the fixed length removes
+    assert div.self_bleu(long, 40, 0) > 1.3 * div.self_bleu(short, 40, 0)
+    assert div.ngram_stats(joined(long))["repeated_4gram_share"] > div.ngram_stats(joined(short))["repeated_4gram_share"]
+    # through score_texts: the recipe's evaluate.diversity.doc_words
+    cfg = small_cfg(3000)
+    cfg.diversity.doc_words = 20
+    r = score_texts(joined(long), language="en", reference=Reference(None, "none", reason="no reference"), real=None,
+                    cfg=cfg)
+    sample = div.sample_documents(long, 3000, cfg.seed)
+    assert r.values["self_bleu"] == div.self_bleu(sample, 20, cfg.seed, doc_words=20)
+    assert r.values["repeated_4gram_share"] == div.ngram_stats(joined(sample), 20)["repeated_4gram_share"]
+    assert r.info["sample"]["doc_words"] == 20
+
+
+def test_document_field_cut_matches_the_plain_definition():
+    docs = [tokens(t) for t in lee_docs()[:60]] + [["a", "b", "c", "d"] * 8]
+    for cut in (4, 7, 30):
+        ours = div.ngram_stats([" ".join(d) for d in docs], cut)["repeated_4gram_share"]
+        assert ours == reference_ngram_stats([d[:cut] for d in docs])["repeated_4gram_share"]
+
+
+# ---------------------------------------------------------------- the registry
+
+def test_every_metric_is_registered_once_with_a_family_direction_and_baseline():
+    from textmad.evaluate.registry import BASELINES, DIRECTIONS
+
     names = [m.name for m in METRICS]
     assert len(names) == len(set(names))
     for m in METRICS:
         assert m.family in METRICS.families() and m.description and "\n" not in m.description
+        assert m.direction in DIRECTIONS and m.baseline in BASELINES
+        if m.relation:
+            assert m.source in METRICS and METRICS[m.source].family == m.family
+    assert METRICS.families() == ["perplexity", "gen0_perplexity", "tail", "diversity", "formality"]
+    assert METRICS.model_free_families() == ["tail", "diversity", "formality"]
+    assert {m.name for m in METRICS.derived("gen0")} == {"tail_drop_vs_gen0", "rest_drop_vs_gen0"}
+    assert METRICS["heldout_bpc"].higher_is_better is False and METRICS["distinct_1"].higher_is_better is None

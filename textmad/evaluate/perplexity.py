@@ -1,57 +1,86 @@
-"""Perplexity and bits per byte of a causal language model on a list of documents.
+"""Perplexity and bits per byte, character and word of a causal language model on documents.
 
-Each document is scored on its own (no context from other documents), with the strided sliding
-window of the transformers guide "Perplexity of fixed-length models": windows of at most
-``window`` tokens start every ``stride`` tokens; in each window only the tokens not scored by the
-previous window are targets, the rest is context (labels -100). Every target token is scored
-once, conditioned on up to ``window - 1`` earlier tokens of its document.
+Each document is scored on its own, the way the model was trained: its token ids follow the
+document-start context of training (``textmad.generate.start_ids``: BOS, or EOS for a tokenizer
+without a distinct BOS, as ``textmad.train.document_ids`` packs documents), so every token of the
+text is a target, the first one included. No EOS is scored: the figures are about the text.
 
-BOS: a document is encoded with the tokenizer's special tokens (``tokenizer(text)``, exactly as
-the guide does). A tokenizer that adds BOS therefore has every text token scored; one that adds
-none leaves the document's first token unscored (it has no context). No EOS is scored. Applied to
-the guide's joined text as a single document, this reproduces the guide's number exactly
-(tests/test_perplexity.py).
+Strided sliding window (transformers guide "Perplexity of fixed-length models"): windows of at
+most ``window`` tokens start every ``stride`` tokens; in each window only the tokens not scored
+by the previous window are targets, the rest is context (labels -100). A target needs one token
+of context inside its window, so when ``stride == window`` each later window starts one token
+early: every target is scored exactly once, for every window and stride (the guide's loop loses
+each later window's first token in that case). With the start token, scored tokens = text tokens.
 
-Figures are token-weighted over the whole split: nll = total NLL (nats) / scored tokens,
-ppl = exp(nll), bpb = total NLL / ln 2 / total UTF-8 bytes of the documents. Bits per byte does
-not depend on the tokenizer, so it compares models and languages.
+Figures are token-weighted over all documents (not a mean of per-document figures):
+nll = total NLL (nats) / scored tokens; ppl = exp(nll); bpb, bpc, bpw = total NLL / ln 2 divided
+by the UTF-8 bytes, Unicode code points (after NFC) and words (``textmad.text``) of the
+scored text. Only bpc and bpw compare scripts: a Bengali letter takes three UTF-8 bytes. A finite
+but huge nll gives ``ppl = inf`` (never an OverflowError); ``score`` reports a non-finite figure as
+null with the reason "not finite" in ``evaluation.unavailable``.
 
-Under several processes the documents are split with ``accelerator.split_between_processes`` and
-the sums are added across processes, so every process returns the same figures.
+Batches: the windows of all documents, longest first, right-padded with an attention mask, at
+most ``batch_size`` per forward pass. Under several processes the documents are split with
+``accelerator.split_between_processes`` and the sums added across processes, so every process
+returns the same figures.
+
+API: ``perplexity(model, tokenizer, texts, window, stride, batch_size=8, accelerator=None)`` ->
+``{"nll", "ppl", "bpb", "bpc", "bpw", "tokens", "bytes", "chars", "words"}`` (figures None when no
+token was scored).
 """
 from __future__ import annotations
 
 import math
+import unicodedata
 
 import torch
 import torch.nn.functional as F
 
+from textmad.text import words as text_words
+
 
 def _windows(n_tokens: int, window: int, stride: int) -> list[tuple[int, int, int]]:
-    """(begin, end, targets) per window; targets = how many trailing tokens are scored."""
-    out, prev_end = [], 0
-    for begin in range(0, n_tokens, stride):
+    """(begin, end, targets) per window over a document of ``n_tokens`` (its start token first);
+    targets = how many trailing tokens of the window are scored."""
+    out, begin, prev_end = [], 0, 0
+    while True:
         end = min(begin + window, n_tokens)
         out.append((begin, end, end - prev_end))
-        prev_end = end
         if end == n_tokens:
-            break
-    return out
+            return out
+        prev_end = end
+        # the first target (position prev_end) needs a token of context inside the window
+        begin = min(begin + stride, prev_end - 1)
 
 
-def _device(model, accelerator):
-    if accelerator is not None:
-        return accelerator.device
-    return next(model.parameters()).device
+def _start(tokenizer) -> list[int]:
+    from textmad.generate import start_ids
+
+    return [i for i in start_ids(tokenizer) if i is not None]
+
+
+def text_units(text: str) -> tuple[int, int, int]:
+    """(UTF-8 bytes, code points after NFC, words) of ``text``: the denominators of bpb, bpc, bpw."""
+    nfc = unicodedata.normalize("NFC", text)
+    return len(text.encode("utf-8")), len(nfc), len(text_words(nfc))
 
 
 @torch.no_grad()
-def _sum_nll(model, tokenizer, texts, window, stride, batch_size, device) -> tuple[float, int, int]:
+def _sums(model, tokenizer, texts, window, stride, batch_size, device) -> list[float]:
+    """[total NLL, scored tokens, bytes, chars, words] of ``texts``."""
+    start = _start(tokenizer)
     pieces = []  # (input ids, labels) per window
-    n_bytes = 0
+    units = [0, 0, 0]
     for text in texts:
-        n_bytes += len(text.encode("utf-8"))
-        ids = tokenizer(text)["input_ids"]
+        ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+        scored = text
+        if not start and ids:
+            # no start token at all: the first token has no context, and its text is not scored
+            scored = text[len(tokenizer.decode(ids[:1])):]
+        units = [a + b for a, b in zip(units, text_units(scored))]
+        ids = start + ids
+        if len(ids) < 2:
+            continue
         for begin, end, targets in _windows(len(ids), window, stride):
             chunk = ids[begin:end]
             labels = [-100] * (len(chunk) - targets) + chunk[len(chunk) - targets:]
@@ -63,8 +92,8 @@ def _sum_nll(model, tokenizer, texts, window, stride, batch_size, device) -> tup
     total_tokens = 0
     was_training = model.training
     model.eval()
-    for start in range(0, len(pieces), batch_size):
-        batch = pieces[start:start + batch_size]
+    for first in range(0, len(pieces), batch_size):
+        batch = pieces[first:first + batch_size]
         width = len(batch[0][0])
         input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
         labels = torch.full((len(batch), width), -100, dtype=torch.long)
@@ -81,12 +110,18 @@ def _sum_nll(model, tokenizer, texts, window, stride, batch_size, device) -> tup
         total_nll += nll.double()
         total_tokens += int((targets != -100).sum())
     model.train(was_training)
-    return float(total_nll), total_tokens, n_bytes
+    return [float(total_nll), total_tokens, *units]
+
+
+def _device(model, accelerator):
+    if accelerator is not None:
+        return accelerator.device
+    return next(model.parameters()).device
 
 
 def perplexity(model, tokenizer, texts: list[str], window: int, stride: int, batch_size: int = 8,
                accelerator=None) -> dict:
-    """{nll, ppl, bpb, tokens, bytes} of ``model`` on ``texts`` (see the module docstring)."""
+    """{nll, ppl, bpb, bpc, bpw, tokens, bytes, chars, words} of ``model`` on ``texts`` (module docstring)."""
     if window < 2:
         raise ValueError(f"perplexity window = {window}; it needs at least 2 tokens")
     if not 1 <= stride <= window:
@@ -94,14 +129,22 @@ def perplexity(model, tokenizer, texts: list[str], window: int, stride: int, bat
     device = _device(model, accelerator)
     if accelerator is not None and accelerator.num_processes > 1:
         with accelerator.split_between_processes(list(texts)) as shard:
-            nll, n_tokens, n_bytes = _sum_nll(model, tokenizer, shard, window, stride, batch_size, device)
-        sums = torch.tensor([nll, n_tokens, n_bytes], dtype=torch.float64, device=device)
-        nll, n_tokens, n_bytes = accelerator.reduce(sums, reduction="sum").tolist()
-        n_tokens, n_bytes = int(round(n_tokens)), int(round(n_bytes))
+            sums = _sums(model, tokenizer, shard, window, stride, batch_size, device)
+        sums = accelerator.reduce(torch.tensor(sums, dtype=torch.float64, device=device), reduction="sum").tolist()
     else:
-        nll, n_tokens, n_bytes = _sum_nll(model, tokenizer, texts, window, stride, batch_size, device)
-    if n_tokens == 0:
-        return {"nll": None, "ppl": None, "bpb": None, "tokens": 0, "bytes": n_bytes}
-    mean = nll / n_tokens
-    return {"nll": mean, "ppl": math.exp(mean), "bpb": nll / math.log(2) / n_bytes if n_bytes else None,
-            "tokens": n_tokens, "bytes": n_bytes}
+        sums = _sums(model, tokenizer, texts, window, stride, batch_size, device)
+    nll, tokens, n_bytes, chars, n_words = sums[0], *(int(round(v)) for v in sums[1:])
+    out = {"nll": None, "ppl": None, "bpb": None, "bpc": None, "bpw": None,
+           "tokens": tokens, "bytes": n_bytes, "chars": chars, "words": n_words}
+    if tokens == 0:
+        return out
+    mean = nll / tokens
+    out["nll"] = mean
+    try:
+        out["ppl"] = math.exp(mean)
+    except OverflowError:  # a finite mean above ~709 nats: the perplexity is beyond float range
+        out["ppl"] = math.inf
+    bits = nll / math.log(2)
+    for key, units in (("bpb", n_bytes), ("bpc", chars), ("bpw", n_words)):
+        out[key] = bits / units if units else None
+    return out

@@ -1,7 +1,37 @@
-"""The metric registry: one entry per metric, with a description and whether higher is better."""
+"""The metric registry: everything textmad knows about a metric, in one entry.
+
+Each entry has a family (the recipe-level switch in ``evaluate.metrics``), a direction, a
+baseline, what it needs, and, for a metric defined from another one, the relation that defines
+it. Every list of families, drifts and ratios is derived from here.
+
+Directions
+- ``higher`` / ``lower``: more (less) is better whatever real text does (held-out perplexity,
+  the coverage drops against generation 0, the distances to real text);
+- ``closer_to_real``: the metric describes a distribution, and the best value is the one real
+  text of the same size has (``evaluation.real`` holds it; for a ``*_vs_real`` ratio it is 1).
+  Random letters have more unseen words, distinct n-grams and entropy than any real text, so
+  "more is better" would reward gibberish;
+- ``none``: a description with no better value (document length, register).
+
+Baselines: ``real`` (an equal-size sample of held-out real text), ``gen0`` (generation 0's
+result), ``none``.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+DIRECTIONS = ("higher", "lower", "closer_to_real", "none")
+BASELINES = ("real", "gen0", "none")
+# what a metric needs: a model and held-out text, generation 0's model, a tail reference
+# vocabulary, the text's language, a real sample, generation 0's result
+NEEDS = ("model", "gen0_model", "reference", "language", "real", "gen0")
+# how a derived metric is computed from its source value(s) x and the baseline's value b
+RELATIONS = {
+    "ratio": lambda x, b: x / b,                       # x / real
+    "difference": lambda x, b: x - b,                  # x - real (drifts)
+    "distance": lambda x, b: abs(x - b) / abs(b),      # |x - real| / |real|
+    "drop": lambda x, b: 1.0 - x / b,                  # 1 - x / generation 0
+}
 
 
 @dataclass(frozen=True)
@@ -9,33 +39,61 @@ class Metric:
     name: str            # key in metrics.json and the run table, e.g. "heldout_ppl"
     family: str          # the recipe-level switch it belongs to, e.g. "perplexity"
     description: str     # one line, shown in reports and the README
-    higher_is_better: bool | None  # None: neither (a descriptive figure such as length)
+    direction: str       # one of DIRECTIONS
+    baseline: str        # one of BASELINES
+    needs: tuple[str, ...] = ()
+    source: str = ""     # a derived metric: the metric it is computed from
+    relation: str = ""   # a derived metric: a key of RELATIONS
+
+    @property
+    def higher_is_better(self) -> bool | None:
+        """lm-evaluation-harness's flag: True/False for higher/lower, None otherwise."""
+        return {"higher": True, "lower": False}.get(self.direction)
+
+    def about(self) -> dict:
+        """What a results file says about this metric (metrics.json "about")."""
+        out = {"family": self.family, "direction": self.direction, "baseline": self.baseline,
+               "description": self.description}
+        if self.relation:
+            out["defined_as"] = f"{self.relation} of {self.source}"
+        return out
 
 
 class Registry:
     def __init__(self):
         self._metrics: dict[str, Metric] = {}
-        self._families: list[str] = []
 
-    def register(self, name: str, family: str, description: str, higher_is_better: bool | None) -> Metric:
-        if name in self._metrics:
-            raise ValueError(f"metric {name!r} is registered twice")
-        metric = Metric(name, family, description, higher_is_better)
-        self._metrics[name] = metric
-        if family not in self._families:
-            self._families.append(family)
+    def register(self, metric: Metric) -> Metric:
+        if metric.name in self._metrics:
+            raise ValueError(f"metric {metric.name!r} is registered twice")
+        if metric.direction not in DIRECTIONS or metric.baseline not in BASELINES:
+            raise ValueError(f"metric {metric.name!r}: direction {metric.direction!r} / baseline "
+                             f"{metric.baseline!r}; accepted {DIRECTIONS} / {BASELINES}")
+        if set(metric.needs) - set(NEEDS):
+            raise ValueError(f"metric {metric.name!r} needs {metric.needs}; accepted {NEEDS}")
+        if metric.relation and (metric.relation not in RELATIONS or metric.source not in self._metrics):
+            raise ValueError(f"metric {metric.name!r}: relation {metric.relation!r} of {metric.source!r}")
+        self._metrics[metric.name] = metric
         return metric
 
-    def declare_family(self, family: str) -> None:
-        if family not in self._families:
-            self._families.append(family)
-
     def families(self) -> list[str]:
-        return list(self._families)
+        return list(dict.fromkeys(m.family for m in self._metrics.values()))
+
+    def model_free_families(self) -> list[str]:
+        """Families none of whose metrics needs a model: a corpus or a text file gets these."""
+        model = {m.family for m in self if {"model", "gen0_model"} & set(m.needs)}
+        return [f for f in self.families() if f not in model]
 
     def names(self, family: str) -> list[str]:
         """The metric names of ``family``, in registration order."""
         return [m.name for m in self._metrics.values() if m.family == family]
+
+    def derived(self, baseline: str) -> list[Metric]:
+        """The metrics computed from another one against ``baseline`` ("real" or "gen0")."""
+        return [m for m in self if m.relation and m.baseline == baseline]
+
+    def about(self, names) -> dict:
+        return {n: self._metrics[n].about() for n in names if n in self._metrics}
 
     def __getitem__(self, name: str) -> Metric:
         return self._metrics[name]
@@ -48,59 +106,90 @@ class Registry:
 
 
 METRICS = Registry()
-for _family in ("perplexity", "gen0_perplexity", "tail", "diversity", "formality"):
-    METRICS.declare_family(_family)
 
-_METRICS = (
-    # name, family, description, higher_is_better
-    ("heldout_nll", "perplexity", "mean negative log-likelihood per token on held-out real text (nats)", False),
-    ("heldout_ppl", "perplexity", "perplexity on held-out real text: exp(heldout_nll), strided sliding window", False),
-    ("heldout_bpb", "perplexity", "bits per UTF-8 byte on held-out real text; tokenizer-free, compares languages", False),
-    ("gen0_nll", "gen0_perplexity", "mean NLL per token of the generated text under the generation-0 model (nats)", None),
-    ("gen0_ppl", "gen0_perplexity", "perplexity of the generated text under the generation-0 model; falling = "
-                                    "text grows more 'probable', a collapse sign", None),
-    ("gen0_bpb", "gen0_perplexity", "bits per byte of the generated text under the generation-0 model", None),
-    ("head_coverage", "tail", "share of the reference's head words (top ranks) present in the equal-size sample", True),
-    ("torso_coverage", "tail", "share of the reference's torso words present in the equal-size sample", True),
-    ("tail_coverage", "tail", "share of the reference's tail (rare) words present in the equal-size sample", True),
-    ("rest_coverage", "tail", "share of the reference's head and torso words present in the sample", True),
-    ("tail_token_share", "tail", "share of the sample's word tokens that are reference-tail words", True),
-    ("tail_coverage_vs_real", "tail", "tail_coverage divided by that of a real sample of the same size", True),
-    ("tail_drop_vs_gen0", "tail", "relative drop of tail_coverage versus generation 0: 1 - now / gen 0", False),
-    ("rest_drop_vs_gen0", "tail", "relative drop of rest_coverage (head+torso) versus generation 0", False),
-    ("tail_excess_drop", "tail", "tail_drop_vs_gen0 - rest_drop_vs_gen0: how much faster the tail goes", False),
-    ("unseen_mass", "tail", "Good-Turing probability of an unseen word: hapaxes / tokens in the sample", True),
-    ("zipf_exponent", "tail", "Zipf exponent s of f(r) ~ r^-s, least squares on log-log over the sample's "
-                              "repeated words (ranks up to torso_ranks)", None),
-    ("distinct_1", "diversity", "unique words / words in the equal-size sample", True),
-    ("distinct_2", "diversity", "unique word bigrams / bigrams in the equal-size sample", True),
-    ("distinct_3", "diversity", "unique word trigrams / trigrams in the equal-size sample", True),
-    ("distinct_4", "diversity", "unique word 4-grams / 4-grams in the equal-size sample", True),
-    ("ngram_diversity", "diversity", "distinct_1 + ... + distinct_4 (the diversity package's ngram_diversity_score)", True),
-    ("entropy_1", "diversity", "Shannon entropy of the word distribution in the sample (bits)", True),
-    ("entropy_2", "diversity", "Shannon entropy of the bigram distribution in the sample (bits)", True),
-    ("entropy_3", "diversity", "Shannon entropy of the trigram distribution in the sample (bits)", True),
-    ("entropy_4", "diversity", "Shannon entropy of the 4-gram distribution in the sample (bits)", True),
-    ("compression_ratio", "diversity", "gzip compression ratio of the sample (diversity package definition); "
-                                       "higher = more repetitive", False),
-    ("self_bleu", "diversity", "mean BLEU-4 of each sampled document against the others; higher = more alike", False),
-    ("repeated_4gram_share", "diversity", "share of sampled documents in which some 4-gram occurs twice", False),
-    ("doc_len_mean", "diversity", "mean document length in words", None),
-    ("doc_len_std", "diversity", "standard deviation of document length in words", None),
-    ("formality_f", "formality", "English Heylighen-Dewaele F-score from spaCy POS tags (0-100, higher = "
-                                 "more formal)", None),
-    ("formality_f_drift", "formality", "formality_f minus that of the real (generation-0) text", None),
-    ("formality_lexical", "formality", "English tagger-free formality: long_word_rate - personal_pronoun_rate - "
-                                       "contraction_rate", None),
-    ("formality_lexical_drift", "formality", "formality_lexical minus that of the real (generation-0) text", None),
-    ("contraction_rate", "formality", "English contractions (n't, 're, 'll ...) per word", None),
-    ("personal_pronoun_rate", "formality", "English first- and second-person pronouns per word", None),
-    ("mean_word_length", "formality", "mean length of alphabetic English words (characters)", None),
-    ("long_word_rate", "formality", "share of alphabetic English words with 7+ characters", None),
-    ("sadhu_share", "formality", "Bengali: sadhu-bhasha (literary) markers / all sadhu and cholito markers", None),
-    ("sadhu_share_drift", "formality", "sadhu_share minus that of the real (generation-0) text", None),
-    ("honorific_share", "formality", "Bengali: honorific apni / all second-person pronouns (apni, tumi, tui)", None),
-    ("honorific_share_drift", "formality", "honorific_share minus that of the real (generation-0) text", None),
-)
-for _row in _METRICS:
-    METRICS.register(*_row)
+
+def _add(name, family, direction, baseline, description, needs=(), source="", relation=""):
+    METRICS.register(Metric(name, family, description, direction, baseline, tuple(needs), source, relation))
+
+
+# perplexity: the model on held-out real text, each document after the document-start token
+for unit, text in (("nll", "mean negative log-likelihood per token (nats)"),
+                   ("ppl", "perplexity: exp(heldout_nll), strided sliding window"),
+                   ("bpb", "bits per UTF-8 byte; tokenizer-free, but UTF-8 width differs by script"),
+                   ("bpc", "bits per character (Unicode code point after NFC); compares scripts"),
+                   ("bpw", "bits per word (textmad words); compares languages")):
+    _add(f"heldout_{unit}", "perplexity", "lower", "none", f"held-out real text: {text}", ("model",))
+for unit, text in (("nll", "mean NLL per token (nats)"), ("ppl", "perplexity"), ("bpb", "bits per byte"),
+                   ("bpc", "bits per character"), ("bpw", "bits per word")):
+    _add(f"gen0_{unit}", "gen0_perplexity", "closer_to_real", "none",
+         f"the generated text under the generation-0 model: {text}; real text's value is generation 0's "
+         f"heldout_{unit}; falling below it = text grows more 'probable', a collapse sign", ("gen0_model",))
+
+# tail: coverage of the generation-0 training pool's frequency bands by an equal-size sample
+for band, text in (("head", "head words (top ranks)"), ("torso", "torso words"), ("tail", "tail (rare) words"),
+                   ("rest", "head and torso words")):
+    _add(f"{band}_coverage", "tail", "closer_to_real", "real",
+         f"share of the reference's {text} present in the equal-size sample", ("reference",))
+_add("tail_token_share", "tail", "closer_to_real", "real",
+     "share of the sample's word tokens that are reference-tail words", ("reference",))
+_add("tail_coverage_vs_real", "tail", "closer_to_real", "real",
+     "tail_coverage / that of an equal-size held-out real sample: 1 = as many rare training-pool words as "
+     "unseen real text; below 1 = the tail is lost; above 1 = regurgitated", ("reference", "real"),
+     "tail_coverage", "ratio")
+_add("tail_drop_vs_gen0", "tail", "lower", "gen0", "relative drop of tail_coverage versus generation 0: "
+     "1 - now / gen 0", ("reference", "gen0"), "tail_coverage", "drop")
+_add("rest_drop_vs_gen0", "tail", "lower", "gen0", "relative drop of rest_coverage (head+torso) versus "
+     "generation 0", ("reference", "gen0"), "rest_coverage", "drop")
+_add("tail_excess_drop", "tail", "lower", "gen0", "tail_drop_vs_gen0 - rest_drop_vs_gen0: how much faster "
+     "the tail goes", ("reference", "gen0"))
+_add("unseen_mass", "tail", "closer_to_real", "real",
+     "Good-Turing probability of an unseen word: hapaxes / tokens in the sample")
+_add("zipf_exponent", "tail", "closer_to_real", "real", "Zipf exponent s of f(r) ~ r^-s, least squares on "
+     "log-log over the sample's repeated words (ranks up to torso_ranks)")
+
+# diversity: equal-size samples; self-BLEU and repeated 4-grams on documents cut to doc_words words
+for n in range(1, 5):
+    _add(f"distinct_{n}", "diversity", "closer_to_real", "real",
+         f"unique word {n}-grams / {n}-grams in the equal-size sample")
+_add("ngram_diversity", "diversity", "closer_to_real", "real",
+     "distinct_1 + ... + distinct_4 (the diversity package's ngram_diversity_score)")
+for n in range(1, 5):
+    _add(f"entropy_{n}", "diversity", "closer_to_real", "real",
+         f"Shannon entropy of the word {n}-gram distribution in the sample (bits)")
+_add("compression_ratio", "diversity", "closer_to_real", "real",
+     "gzip compression ratio of the sample (diversity package definition); higher = more repetitive")
+_add("self_bleu", "diversity", "closer_to_real", "real", "mean BLEU-4 of each sampled document (cut to "
+     "evaluate.diversity.doc_words words) against the others; higher = more alike")
+_add("repeated_4gram_share", "diversity", "closer_to_real", "real", "share of sampled documents in whose "
+     "first evaluate.diversity.doc_words words some 4-gram occurs twice")
+_add("doc_len_mean", "diversity", "none", "none", "mean document length in words")
+_add("doc_len_std", "diversity", "none", "none", "standard deviation of document length in words")
+# The distance-to-real views of the distribution metrics that the collapse story reads.
+for _source in ("unseen_mass", "zipf_exponent", "distinct_1", "distinct_4", "entropy_1", "compression_ratio",
+                "self_bleu", "repeated_4gram_share"):
+    _add(f"{_source}_dist_to_real", METRICS[_source].family, "lower", "real",
+         f"|{_source} - real| / real, real = an equal-size held-out real sample", ("real",), _source, "distance")
+
+# formality: register descriptions, each language its own measures
+_lang = ("language",)
+_add("formality_f", "formality", "none", "real", "English Heylighen-Dewaele F-score from spaCy POS tags "
+     "(0-100, higher = more formal)", _lang)
+_add("formality_f_drift", "formality", "none", "real", "formality_f minus that of the real sample", _lang + ("real",),
+     "formality_f", "difference")
+_add("formality_lexical", "formality", "none", "real", "English tagger-free formality: long_word_rate - "
+     "personal_pronoun_rate - contraction_rate", _lang)
+_add("formality_lexical_drift", "formality", "none", "real", "formality_lexical minus that of the real sample",
+     _lang + ("real",), "formality_lexical", "difference")
+_add("contraction_rate", "formality", "none", "real", "English contractions (n't, 're, 'll ...) per word", _lang)
+_add("personal_pronoun_rate", "formality", "none", "real", "English first- and second-person pronouns per word",
+     _lang)
+_add("mean_word_length", "formality", "none", "real", "mean length of alphabetic English words (characters)", _lang)
+_add("long_word_rate", "formality", "none", "real", "share of alphabetic English words with 7+ characters", _lang)
+_add("sadhu_share", "formality", "none", "real", "Bengali: sadhu-bhasha (literary) markers / all sadhu and "
+     "cholito markers", _lang)
+_add("sadhu_share_drift", "formality", "none", "real", "sadhu_share minus that of the real sample",
+     _lang + ("real",), "sadhu_share", "difference")
+_add("honorific_share", "formality", "none", "real", "Bengali: honorific apni / all second-person pronouns "
+     "(apni, tumi, tui)", _lang)
+_add("honorific_share_drift", "formality", "none", "real", "honorific_share minus that of the real sample",
+     _lang + ("real",), "honorific_share", "difference")

@@ -1,248 +1,297 @@
-"""Score a generation: every registered metric of the families the recipe asks for.
+"""Score a generation or a corpus: every registered metric of the families the recipe asks for.
 
-Result format (``score_texts``, ``score_models`` and ``merge`` all return it):
+One function per job:
+- ``score_generation``: a generation of a run (model families, then the model-free ones); the
+  loop and ``textmad eval RUN`` both call it;
+- ``score_corpus``: a prepared corpus's train split; ``textmad eval CORPUS`` and ``textmad compare``;
+- ``score_texts``: the model-free families of any list of documents (the two above and
+  ``textmad eval FILE`` use it).
 
-    {
-      "<metric>": number or None,      # one key per registered metric of the requested families
-      ...,
-      "evaluation": {                  # how the numbers were made, and why some are missing
-        "unavailable": {"<metric>": "reason", ...},   # every metric whose value is None
-        "sample": {"seed": 0, "tail_words": 20000, "diversity_words": 20000,
-                   "documents": 93, "real_documents": 88},
-        "real": {"<metric>": number or None, ...},   # model-free metrics of the equal-size real sample
-        "perplexity": {"window": 128, "stride": 64, "heldout_docs": 500, "heldout_tokens": ..., ...},
-      },
-    }
+Each returns ``Scores``: ``values`` (one key per registered metric of the requested families,
+a number or None), ``unavailable`` (metric -> reason, for every None), and ``info`` (how they were
+made: sample sizes, tail reference and band sizes, the real baselines' values, perplexity
+windows and token counts). ``Scores.record()`` is what metrics.json holds: "metrics",
+"evaluation" and "about" (each metric's direction, baseline and description, from the registry).
+A metric that cannot be computed (too little text, a missing optional package, a language without
+a formality model, no generation-0 baseline, a non-finite figure) is None with its reason, never a
+number from another sample size or language; JSON has no inf, so a perplexity beyond float range is
+null with the reason "not finite (inf)".
 
-A metric that cannot be computed (too little text for the sample size, a missing optional
-package, a language without a formality model, no generation-0 baseline) is None and its reason
-is in ``evaluation.unavailable``: never a number from another sample size or language.
+Equal-size samples: the documents are shuffled with ``cfg.seed`` and cut at
+``cfg.tail.sample_words`` word tokens (tail family) and ``cfg.diversity.sample_words``
+(diversity and formality). Word tokens are ``words.tokens`` (Unicode words, NFC, casefolded).
 
-Equal-size samples: the generated documents and the real documents are each shuffled with
-``cfg.seed`` and cut at ``cfg.tail.sample_words`` word tokens (tail family) and
-``cfg.diversity.sample_words`` (diversity and formality families). Word tokens are
-``words.tokens`` (Unicode words, NFC, casefolded). Metrics are computed on one process; every
-process computes the same values.
+Baselines (registry ``baseline``):
+- real: the same metrics of an equal-size sample of held-out real text, which no model trains on
+  (``info["real"]``); relations (``*_vs_real`` ratio, ``*_drift`` difference, ``*_dist_to_real``
+  distance) come from the registry. The tail reference is generation 0's training pool; a sample
+  of the pool itself is reported beside (``info["real_train"]``) as the regurgitation ceiling.
+- gen0: generation 0's values (``*_drop_vs_gen0``); generation 0 is its own baseline (drops 0).
 """
 from __future__ import annotations
 
 import math
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 from textmad.evaluate import diversity as div
 from textmad.evaluate import formality as fm
 from textmad.evaluate import tail as tl
 from textmad.evaluate.perplexity import perplexity
-from textmad.evaluate.registry import METRICS
+from textmad.evaluate.registry import METRICS, RELATIONS
 from textmad.text import tokens as word_tokens
 from textmad.recipe import EvaluateConfig
 
-MODEL_FREE = ("tail", "diversity", "formality")
-WORDFREQ_WORDS = 100_000
-# Metrics defined against the real sample or generation 0: not reported for the real sample itself.
-DRIFTS = {"formality_f": "formality_f_drift", "formality_lexical": "formality_lexical_drift",
-          "sadhu_share": "sadhu_share_drift", "honorific_share": "honorific_share_drift"}
-RELATIVE = ("tail_coverage_vs_real", "tail_drop_vs_gen0", "rest_drop_vs_gen0", "tail_excess_drop",
-            "formality_f_drift", "formality_lexical_drift", "sadhu_share_drift", "honorific_share_drift")  # reference vocabulary size requested from wordfreq
+WORDFREQ_WORDS = 100_000  # reference vocabulary size requested from wordfreq
+BANDED = ("head_coverage", "torso_coverage", "tail_coverage", "rest_coverage", "tail_token_share")
+SELF_REFERENCE = ("the scored text is the tail reference itself (head coverage is 1.0 by construction); "
+                  "give another reference")
 
 
-def _empty(families) -> dict:
-    return {name: None for family in families for name in METRICS.names(family)}
+@dataclass
+class Scores:
+    """Metric values and how they were made (see the module docstring)."""
+    values: dict = field(default_factory=dict)
+    unavailable: dict = field(default_factory=dict)
+    info: dict = field(default_factory=dict)
 
+    def evaluation(self) -> dict:
+        return {**self.info, "unavailable": {k: self.unavailable.get(k, "not computed")
+                                             for k, v in self.values.items() if v is None}}
 
-def _finish(values: dict, unavailable: dict, meta: dict) -> dict:
-    for name, value in values.items():
-        if value is None:
-            unavailable.setdefault(name, "not computed")
-        elif isinstance(value, float) and not math.isfinite(value):
-            values[name] = None
-            unavailable[name] = f"not finite ({value})"
-    meta["unavailable"] = {k: v for k, v in unavailable.items() if values.get(k) is None}
-    return {**values, "evaluation": meta}
+    def about(self) -> dict:
+        return METRICS.about(self.values)
 
+    def record(self) -> dict:
+        """metrics.json's "metrics", "evaluation" and "about" sections."""
+        return {"metrics": dict(self.values), "evaluation": self.evaluation(), "about": self.about()}
 
-def merge(*results: dict) -> dict:
-    """One result from several (later ones win on metric values; the evaluation sections combine)."""
-    values, meta = {}, {"unavailable": {}}
-    for result in results:
-        for key, value in result.items():
-            if key != "evaluation":
-                values[key] = value
-        for key, value in result.get("evaluation", {}).items():
-            if isinstance(value, dict):
-                meta.setdefault(key, {}).update(value)
+    def update(self, other: "Scores") -> "Scores":
+        self.values.update(other.values)
+        self.unavailable.update(other.unavailable)
+        for key, value in other.info.items():
+            if isinstance(value, dict) and isinstance(self.info.get(key), dict):
+                self.info[key].update(value)
             else:
-                meta[key] = value
-    meta["unavailable"] = {k: v for k, v in meta["unavailable"].items() if values.get(k) is None}
-    return {**values, "evaluation": meta}
+                self.info[key] = value
+        return self
+
+    def set(self, name: str, value, reason: str = "") -> None:
+        if isinstance(value, float) and not math.isfinite(value):
+            value, reason = None, f"not finite ({value})"
+        self.values[name] = value
+        if value is None:
+            self.unavailable[name] = reason or self.unavailable.get(name) or "not computed"
+        else:
+            self.unavailable.pop(name, None)
+
+    def fail(self, names, reason: str) -> None:
+        for name in names:
+            self.set(name, None, reason)
 
 
-def _reference_ranking(reference_texts, reference_tokens, language: str,
-                       cfg: EvaluateConfig) -> tuple[list[str] | None, str]:
-    if cfg.tail.reference == "wordfreq":
-        try:
-            from textmad.corpus import reference_frequencies
-            return tl.ranked_from_frequencies(reference_frequencies(language, WORDFREQ_WORDS)), ""
-        except Exception as e:  # any failure of the optional reference must not fail the run
-            return None, f"wordfreq reference for {language!r} unavailable: {e}"
-    if not reference_texts:
-        return None, "no reference text (the generation-0 training pool) was given"
-    if reference_tokens is None:
-        reference_tokens = [word_tokens(text) for text in reference_texts]
-    return tl.rank_vocabulary(w for doc in reference_tokens for w in doc), ""
+def _empty(families) -> Scores:
+    return Scores({name: None for family in families for name in METRICS.names(family)})
 
+
+def _too_little(total: int, needed: int, key: str, heldout: bool) -> str:
+    if heldout:
+        return f"held-out split has {total:,} words; needs {needed:,} ({key})"
+    return f"too little text: {total:,} words < {key} = {needed:,}"
+
+
+# ---------------------------------------------------------------- the tail reference
+
+@dataclass
+class Reference:
+    """Generation 0's training pool (real text) and the tail bands ranked from it (or from wordfreq)."""
+    texts: list[str] | None
+    label: str
+    bands: dict | None = None
+    sizes: dict | None = None
+    reason: str = ""
+    tokens: list[list[str]] | None = None
+
+    @classmethod
+    def build(cls, texts: list[str] | None, label: str, language: str, cfg: EvaluateConfig,
+              tokens: list[list[str]] | None = None) -> "Reference":
+        ref = cls(texts, label, tokens=tokens)
+        if texts and ref.tokens is None:
+            ref.tokens = [word_tokens(t) for t in texts]
+        if cfg.tail.reference == "wordfreq":
+            ref.label = f"wordfreq ({language})"
+            try:
+                from textmad.corpus import reference_frequencies
+                freqs = reference_frequencies(language, WORDFREQ_WORDS)
+            except Exception as e:  # any failure of the optional reference must not fail the run
+                ref.reason = f"wordfreq reference for {language!r} unavailable: {e}"
+                return ref
+        elif not texts:
+            ref.reason = f"no tail reference ({label})"
+            return ref
+        else:
+            freqs = Counter(w for doc in ref.tokens for w in doc)
+        ref.bands, ref.sizes = tl.bands(freqs, cfg.tail.head_ranks, cfg.tail.torso_ranks)
+        return ref
+
+
+# ---------------------------------------------------------------- model-free families
 
 def _model_free(docs_texts: list[str], docs_tokens: list[list[str]], families, language: str,
-                band_sets, ranking_reason: str, cfg: EvaluateConfig) -> tuple[dict, dict, dict]:
-    """(values, unavailable, sample sizes) of the model-free families on one set of documents."""
-    values, unavailable = _empty(families), {}
+                ref: Reference, cfg: EvaluateConfig, heldout: bool = False) -> Scores:
+    """The model-free families of one set of documents (``heldout``: they are the real baseline)."""
+    out = _empty(families)
     sizes = {}
+    total = sum(len(d) for d in docs_tokens)
     tail_sample = div_sample = None
     if "tail" in families:
         tail_sample = div.sample_documents(docs_tokens, cfg.tail.sample_words, cfg.seed)
     if "diversity" in families or "formality" in families:
         div_sample = div.sample_documents(docs_tokens, cfg.diversity.sample_words, cfg.seed)
-    total = sum(len(d) for d in docs_tokens)
+    little = _too_little(total, cfg.diversity.sample_words, "evaluate.diversity.sample_words", heldout)
     joined = [" ".join(d) for d in div_sample] if "diversity" in families and div_sample is not None else None
     with ThreadPoolExecutor(max_workers=1) as pool:
         # zlib releases the GIL: the slow level-9 compression runs beside every other metric.
-        compressed = None
-        if joined is not None:
-            compressed = pool.submit(div.compression_ratio, joined)
+        compressed = pool.submit(div.compression_ratio, joined) if joined is not None else None
         if "tail" in families:
             if tail_sample is None:
-                reason = f"too little text: {total} words < evaluate.tail.sample_words = {cfg.tail.sample_words}"
-                unavailable.update({n: reason for n in METRICS.names("tail")})
-            elif band_sets is None:
-                unavailable.update({n: ranking_reason for n in METRICS.names("tail")})
-                counts = Counter(w for d in tail_sample for w in d)
-                values["unseen_mass"] = tl.unseen_mass(counts)
-                values["zipf_exponent"] = tl.zipf_exponent(counts, cfg.tail.torso_ranks)
+                out.fail(METRICS.names("tail"), _too_little(total, cfg.tail.sample_words,
+                                                            "evaluate.tail.sample_words", heldout))
             else:
-                values.update(tl.tail_metrics([w for d in tail_sample for w in d], band_sets, cfg.tail.torso_ranks))
-            if tail_sample is not None:
+                flat = [w for d in tail_sample for w in d]
+                if ref.bands is None:
+                    counts = Counter(flat)
+                    out.set("unseen_mass", tl.unseen_mass(counts))
+                    out.set("zipf_exponent", tl.zipf_exponent(counts, cfg.tail.torso_ranks))
+                    out.fail(BANDED, ref.reason)
+                else:
+                    for name, value in tl.tail_metrics(flat, ref.bands, cfg.tail.torso_ranks).items():
+                        out.set(name, value, "too few repeated words to fit" if name == "zipf_exponent" else "")
                 sizes["tail_documents"] = len(tail_sample)
         if "diversity" in families:
             if div_sample is None:
-                unavailable.update({n: _too_little(total, cfg) for n in METRICS.names("diversity")})
+                out.fail([n for n in METRICS.names("diversity") if not n.startswith("doc_len")], little)
             else:
-                values.update(div.ngram_stats(joined))
-                values["self_bleu"] = div.self_bleu(div_sample, cfg.diversity.self_bleu_docs, cfg.seed)
-                if values["self_bleu"] is None:
-                    unavailable["self_bleu"] = "fewer than 2 documents in the sample"
+                for name, value in div.ngram_stats(joined, cfg.diversity.doc_words).items():
+                    out.set(name, value)
+                out.set("self_bleu", div.self_bleu(div_sample, cfg.diversity.self_bleu_docs, cfg.seed,
+                                                   cfg.diversity.doc_words), "fewer than 2 documents in the sample")
                 sizes["diversity_documents"] = len(div_sample)
-            values.update(div.length_stats(docs_tokens))
-        _formality(values, unavailable, docs_texts, docs_tokens, div_sample, total, families, language, cfg)
+            for name, value in div.length_stats(docs_tokens).items():
+                out.set(name, value, "no documents")
+        if "formality" in families:
+            if div_sample is None:
+                out.fail(METRICS.names("formality"), little)
+            else:
+                # The tagger reads the sampled documents' own text (case and punctuation kept).
+                order = div.sample_indices(docs_tokens, cfg.diversity.sample_words, cfg.seed)
+                found, missing = fm.formality_metrics([docs_texts[i] for i in order],
+                                                      [w for d in div_sample for w in d], language)
+                for name, value in found.items():
+                    out.set(name, value, missing.get(name, ""))
         if compressed is not None:
-            values["compression_ratio"] = compressed.result()
-    return values, unavailable, sizes
+            out.set("compression_ratio", compressed.result())
+    out.info["sample"] = sizes
+    return out
 
 
-def _too_little(total: int, cfg: EvaluateConfig) -> str:
-    return f"too little text: {total} words < evaluate.diversity.sample_words = {cfg.diversity.sample_words}"
-
-
-def _formality(values, unavailable, docs_texts, docs_tokens, div_sample, total, families, language, cfg) -> None:
-    if "formality" in families:
-        if div_sample is None:
-            unavailable.update({n: _too_little(total, cfg) for n in METRICS.names("formality")})
-        else:
-            # The tagger reads the sampled documents' own text (case and punctuation kept).
-            order = div.sample_indices(docs_tokens, cfg.diversity.sample_words, cfg.seed)
-            found, missing = fm.formality_metrics([docs_texts[i] for i in order],
-                                                  [w for d in div_sample for w in d], language)
-            values.update(found)
-            unavailable.update(missing)
-
-
-def _vs_real(values: dict, unavailable: dict, real: dict | None) -> None:
-    """The metrics defined against the equal-size real sample."""
-    if "tail_coverage" in values:
-        if real and real.get("tail_coverage") and values["tail_coverage"] is not None:
-            values["tail_coverage_vs_real"] = values["tail_coverage"] / real["tail_coverage"]
-        else:
-            unavailable.setdefault("tail_coverage_vs_real", "no real sample of the same size")
-    for name, drift in DRIFTS.items():
-        if drift not in values:
+def _relate(scores: Scores, base: dict, base_reasons: dict, baseline: str, none_reason: str) -> None:
+    """Fill the registry's derived metrics against ``baseline`` ("real" or "gen0") from ``base``'s values."""
+    for m in METRICS.derived(baseline):
+        if m.name not in scores.values:
             continue
-        if values.get(name) is not None and real and real.get(name) is not None:
-            values[drift] = values[name] - real[name]
-        elif values.get(name) is None:
-            unavailable.setdefault(drift, unavailable.get(name, "not computed"))
+        x, b = scores.values.get(m.source), base.get(m.source) if base else None
+        if x is None:
+            scores.set(m.name, None, scores.unavailable.get(m.source, "not computed"))
+        elif not base:
+            scores.set(m.name, None, none_reason)
+        elif b is None:
+            why = base_reasons.get(m.source, "")
+            scores.set(m.name, None, why if why.startswith("held-out split") else
+                       f"{m.source} of the {baseline} baseline is missing" + (f": {why}" if why else ""))
+        elif b == 0 and m.relation != "difference":
+            scores.set(m.name, None, f"{m.source} of the {baseline} baseline is 0")
         else:
-            unavailable.setdefault(drift, "no real text to compare with (or it has no value)")
+            scores.set(m.name, RELATIONS[m.relation](x, b))
+    if baseline == "gen0" and "tail_excess_drop" in scores.values:
+        tail, rest = scores.values.get("tail_drop_vs_gen0"), scores.values.get("rest_drop_vs_gen0")
+        scores.set("tail_excess_drop", tail - rest if tail is not None and rest is not None else None,
+                   scores.unavailable.get("tail_drop_vs_gen0") or scores.unavailable.get("rest_drop_vs_gen0", ""))
 
 
-def apply_baseline(result: dict, baseline: dict | None) -> dict:
-    """Fill the ``*_vs_gen0`` tail metrics of ``result`` from generation 0's ``baseline`` (in place).
+def apply_gen0(scores: Scores, gen0_values: dict | None) -> Scores:
+    """The ``*_vs_gen0`` metrics against generation 0's values (pass ``scores.values`` for generation 0)."""
+    _relate(scores, gen0_values, {}, "gen0", "no generation-0 result to compare with")
+    return scores
 
-    Generation 0 passes its own result: its drops are 0 by definition.
+
+def score_texts(texts: list[str], *, language: str, cfg: EvaluateConfig, reference: Reference,
+                real: list[str] | None, real_label: str = "the held-out split",
+                gen0_values: dict | None = None) -> Scores:
+    """Every model-free metric (tail, diversity, formality) of the documents ``texts``.
+
+    ``reference``: the tail reference (``Reference.build``); its texts are also sampled as the
+    regurgitation ceiling (``info["real_train"]``). ``real``: held-out real documents, the real
+    baseline at the same sample sizes. ``gen0_values``: generation 0's values for ``*_vs_gen0``.
     """
-    if "tail_coverage" not in result:
-        return result
-    meta = result.setdefault("evaluation", {})
-    unavailable = meta.setdefault("unavailable", {})
-    names = ("tail_drop_vs_gen0", "rest_drop_vs_gen0", "tail_excess_drop")
-    if baseline is None:
-        for name in names:
-            result[name] = None
-            unavailable[name] = "no generation-0 result to compare with"
-        return result
-
-    def drop(key):
-        now, then = result.get(key), baseline.get(key)
-        return 1.0 - now / then if now is not None and then else None
-
-    tail, rest = drop("tail_coverage"), drop("rest_coverage")
-    for name, value in zip(names, (tail, rest, tail - rest if tail is not None and rest is not None else None)):
-        result[name] = value
-        if value is None:
-            unavailable[name] = "coverage missing here or in generation 0"
-        else:
-            unavailable.pop(name, None)
-    return result
-
-
-def score_texts(texts: list[str], *, language: str, reference_texts: list[str] | None,
-                real_texts: list[str] | None, cfg: EvaluateConfig, baseline: dict | None = None) -> dict:
-    """Every model-free metric (tail, diversity, formality) of generated documents ``texts``.
-
-    ``reference_texts``: generation 0's real training pool, which ranks the vocabulary into
-    head/torso/tail (unless ``cfg.tail.reference`` is "wordfreq"). ``real_texts``: real documents
-    scored at the same sample size, the baseline of ``*_vs_real`` and ``*_drift``. ``baseline``:
-    generation 0's result (this format or its flat metrics), the baseline of ``*_vs_gen0``.
-    """
-    families = [f for f in MODEL_FREE if f in cfg.metrics]
+    families = [f for f in METRICS.model_free_families() if f in cfg.metrics]
     docs_tokens = [word_tokens(t) for t in texts]
-    band_sets, ranking_reason = None, ""
+    scores = _model_free(texts, docs_tokens, families, language, reference, cfg)
+    scores.info = {"sample": {"seed": cfg.seed, "tail_words": cfg.tail.sample_words,
+                              "diversity_words": cfg.diversity.sample_words,
+                              "self_bleu_docs": cfg.diversity.self_bleu_docs, "doc_words": cfg.diversity.doc_words,
+                              "documents": len(texts), **scores.info["sample"]},
+                   "language": language}
     if "tail" in families:
-        ranked, ranking_reason = _reference_ranking(reference_texts, docs_tokens if reference_texts is texts else None,
-                                                    language, cfg)
-        if ranked is not None:
-            band_sets = tl.bands(ranked, cfg.tail.head_ranks, cfg.tail.torso_ranks)
-    values, unavailable, sizes = _model_free(texts, docs_tokens, families, language, band_sets,
-                                             ranking_reason, cfg)
-    meta = {"sample": {"seed": cfg.seed, "tail_words": cfg.tail.sample_words,
-                       "diversity_words": cfg.diversity.sample_words, "self_bleu_docs": cfg.diversity.self_bleu_docs,
-                       "documents": len(texts), **sizes},
-            "tail_reference": cfg.tail.reference, "language": language}
-    real = None
-    if real_texts:
-        real_tokens = docs_tokens if real_texts is texts else [word_tokens(t) for t in real_texts]
-        real, _, real_sizes = _model_free(real_texts, real_tokens, families, language, band_sets,
-                                          ranking_reason, cfg)
-        meta["sample"]["real_documents"] = len(real_texts)
-        meta["sample"].update({f"real_{k}": v for k, v in real_sizes.items()})
-        meta["real"] = {k: v for k, v in real.items() if k not in RELATIVE}
-    _vs_real(values, unavailable, real)
-    return apply_baseline(_finish(values, unavailable, meta), baseline)
+        scores.info["tail_reference"] = {"reference": reference.label, "bands": reference.sizes,
+                                         "real_baseline": real_label}
+    real_scores = None
+    if real:
+        real_scores = _model_free(real, [word_tokens(t) for t in real], families, language, reference, cfg,
+                                  heldout=True)
+        scores.info["sample"].update({f"real_{k}": v for k, v in real_scores.info["sample"].items()})
+        scores.info["sample"]["real_documents"] = len(real)
+        scores.info["real"] = real_scores.values
+    if "tail" in families and reference.tokens is not None and reference.bands is not None:
+        pool_sample = div.sample_documents(reference.tokens, cfg.tail.sample_words, cfg.seed)
+        if pool_sample is not None:
+            pool = tl.tail_metrics([w for d in pool_sample for w in d], reference.bands, cfg.tail.torso_ranks)
+            scores.info["real_train"] = {k: pool[k] for k in BANDED}
+    _relate(scores, real_scores.values if real_scores else None, real_scores.unavailable if real_scores else {},
+            "real", f"no real baseline ({real_label})")
+    if real_scores:
+        scores.info["real"] = {k: v for k, v in real_scores.values.items()
+                               if not METRICS[k].relation and METRICS[k].baseline != "gen0"}
+    return apply_gen0(scores, gen0_values)
 
 
-def _window(model, recipe, cfg: EvaluateConfig) -> tuple[int, int]:
+# ---------------------------------------------------------------- corpora
+
+def score_corpus(corpus, cfg: EvaluateConfig, language: str | None = None) -> Scores:
+    """The model-free metrics of a prepared corpus's train split (``textmad eval CORPUS``, ``textmad compare``).
+
+    The held-out split is the real baseline. The train split would be its own tail reference, so
+    the band coverages are unavailable (``SELF_REFERENCE``); the unseen mass, Zipf exponent,
+    diversity and formality describe the corpus.
+    """
+    train = [d["text"] for d in corpus.split("train")]
+    heldout = [d["text"] for d in corpus.split("heldout")]
+    language = language or corpus.language
+    scores = score_texts(train, language=language, cfg=cfg, reference=Reference(None, "the train split itself", reason=SELF_REFERENCE),
+                         real=heldout or None)
+    scores.info["source"] = {"corpus": corpus.name, "split": "train"}
+    return scores
+
+
+# ---------------------------------------------------------------- generations
+
+def perplexity_window(model, recipe) -> tuple[int, int]:
+    """(window, stride): train.seq_len for scratch models, else the model's context; stride half the window."""
+    cfg = recipe.evaluate
     window = cfg.perplexity.window
     if not window:
-        if recipe is not None and recipe.model.kind == "scratch":
+        if recipe.model.kind == "scratch":
             window = recipe.train.seq_len
         else:
             window = int(getattr(model.config, "max_position_embeddings", 0) or 1024)
@@ -250,58 +299,61 @@ def _window(model, recipe, cfg: EvaluateConfig) -> tuple[int, int]:
     return window, min(stride, window)
 
 
-def score_models(model, tokenizer, samples_texts: list[str], *, heldout: list[str] | None,
-                 gen0=None, recipe=None, cfg: EvaluateConfig | None = None,
-                 reference: list[str] | None = None, real: list[str] | None = None, language: str = "",
-                 baseline: dict | None = None, accelerator=None) -> dict:
-    """A generation's scores: model families, and the model-free ones when ``reference`` is given.
+def _on_device(model, accelerator):
+    if accelerator is not None and next(model.parameters()).device != accelerator.device:
+        model.to(accelerator.device)
+    return model
 
-    - perplexity: ``model`` on the held-out real documents ``heldout`` (first
-      ``cfg.perplexity.max_docs`` of them when set);
-    - gen0_perplexity: the generated ``samples_texts`` under ``gen0`` = (model, tokenizer) of
-      generation 0 (for generation 0 itself, its own model);
-    - tail, diversity, formality of ``samples_texts`` (``score_texts``) when ``reference`` (the
-      generation-0 training pool) is given; ``real`` defaults to ``heldout``.
-    ``cfg`` defaults to ``recipe.evaluate``. The window defaults to train.seq_len for scratch
-    models and to the model's max_position_embeddings otherwise; the stride to half the window.
+
+def _perplexity_family(scores: Scores, family: str, prefix: str, pair, texts, recipe, accelerator,
+                       missing: str) -> None:
+    names = METRICS.names(family)
+    if pair is None:
+        scores.fail(names, missing)
+        return
+    if not texts:
+        scores.fail(names, "no held-out real text" if prefix == "heldout" else "no generated text")
+        return
+    model, tokenizer = pair
+    window, stride = perplexity_window(model, recipe)
+    r = perplexity(_on_device(model, accelerator), tokenizer, texts, window, stride,
+                   recipe.evaluate.perplexity.batch_size, accelerator)
+    for name in names:
+        scores.set(name, r[name.removeprefix(prefix + "_")], "too little text to score (no token has context)")
+    scores.info.setdefault("perplexity", {})[prefix] = {
+        "window": window, "stride": stride, "docs": len(texts),
+        **{k: r[k] for k in ("tokens", "bytes", "chars", "words")}}
+
+
+def score_generation(recipe, samples: list[str], *, generation: int, model, gen0, heldout: list[str] | None,
+                     pool: list[str], language: str, gen0_values: dict | None = None, accelerator=None,
+                     missing: dict | None = None) -> Scores:
+    """Every metric the recipe asks for, of one generation of a run.
+
+    ``model`` and ``gen0``: (model, tokenizer) of this generation and of generation 0 (the same
+    pair for generation 0), or None with the reason in ``missing["model"]`` / ``missing["gen0"]``;
+    both are moved to the accelerator's device. ``heldout``: the held-out real documents (None
+    with the reason in ``missing["heldout"]``): perplexity text and the real baseline. ``pool``:
+    generation 0's training pool, the tail reference. ``gen0_values``: generation 0's metrics
+    (unused for generation 0, its own baseline).
     """
-    if cfg is None:
-        cfg = recipe.evaluate if recipe is not None else EvaluateConfig()
-    values, unavailable = {}, {}
-    window, stride = _window(model, recipe, cfg)
-    meta = {"perplexity": {"window": window, "stride": stride}}
+    cfg = recipe.evaluate
+    missing = missing or {}
+    scores = Scores()
+    heldout_docs = list(heldout or [])[: cfg.perplexity.max_docs or None]
     if "perplexity" in cfg.metrics:
-        values.update(_empty(["perplexity"]))
-        docs = list(heldout or [])
-        if cfg.perplexity.max_docs:
-            docs = docs[: cfg.perplexity.max_docs]
-        if not docs:
-            unavailable.update({n: "no held-out real text" for n in METRICS.names("perplexity")})
-        else:
-            r = perplexity(model, tokenizer, docs, window, stride, cfg.perplexity.batch_size, accelerator)
-            values.update({"heldout_nll": r["nll"], "heldout_ppl": r["ppl"], "heldout_bpb": r["bpb"]})
-            meta["perplexity"].update({"heldout_docs": len(docs), "heldout_tokens": r["tokens"],
-                                       "heldout_bytes": r["bytes"]})
+        _perplexity_family(scores, "perplexity", "heldout", model, heldout_docs, recipe, accelerator,
+                           missing.get("model", "no model"))
+        if heldout is None:
+            scores.fail(METRICS.names("perplexity"), missing.get("heldout", "no held-out split"))
     if "gen0_perplexity" in cfg.metrics:
-        values.update(_empty(["gen0_perplexity"]))
-        if gen0 is None:
-            unavailable.update({n: "no generation-0 model" for n in METRICS.names("gen0_perplexity")})
-        elif not samples_texts:
-            unavailable.update({n: "no generated text" for n in METRICS.names("gen0_perplexity")})
-        else:
-            g_model, g_tokenizer = gen0
-            g_window, g_stride = _window(g_model, recipe, cfg)
-            r = perplexity(g_model, g_tokenizer, samples_texts, g_window, g_stride, cfg.perplexity.batch_size,
-                           accelerator)
-            values.update({"gen0_nll": r["nll"], "gen0_ppl": r["ppl"], "gen0_bpb": r["bpb"]})
-            meta["perplexity"].update({"gen0_docs": len(samples_texts), "gen0_tokens": r["tokens"],
-                                       "gen0_bytes": r["bytes"]})
-    for name in values:
-        if values[name] is None:
-            unavailable.setdefault(name, "too little text to score (no token has context)")
-    result = _finish(values, unavailable, meta)
-    if reference is not None and any(f in cfg.metrics for f in MODEL_FREE):
-        result = merge(result, score_texts(samples_texts, language=language, reference_texts=reference,
-                                           real_texts=real if real is not None else heldout, cfg=cfg,
-                                           baseline=baseline))
-    return result
+        _perplexity_family(scores, "gen0_perplexity", "gen0", gen0, samples, recipe, accelerator,
+                           missing.get("gen0", "no generation-0 model"))
+    if any(f in cfg.metrics for f in METRICS.model_free_families()):
+        reference = Reference.build(pool, "generation 0's training pool", language, cfg)
+        real_label = "the held-out split" if heldout is not None else missing.get("heldout", "no held-out split")
+        text_scores = score_texts(samples, language=language, cfg=cfg, reference=reference, real=heldout,
+                                  real_label=real_label)
+        scores.update(text_scores)
+        apply_gen0(scores, scores.values if generation == 0 else gen0_values)
+    return scores
