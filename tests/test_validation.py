@@ -58,6 +58,8 @@ CASES = [
     ("window-past-context", MINIMAL, ["evaluate.perplexity.window=1024"], ["evaluate.perplexity.window = 1024"]),
     ("stride-past-window", MINIMAL, ["evaluate.perplexity.window=64", "evaluate.perplexity.stride=128"],
      ["evaluate.perplexity.stride = 128"]),
+    ("odd-head-size", MINIMAL, ["model.scratch.hidden_size=12", "model.scratch.num_heads=4"],
+     ["model.scratch.hidden_size / num_heads = 12 / 4 = 3"]),
     ("model-memory", MINIMAL, ["model.scratch.hidden_size=8192", "model.scratch.num_layers=64",
                                "model.scratch.intermediate_size=32768"], ["hidden_size 8192, num_layers 64", "68.74 billion parameters, 256.1 GiB"]),
     # names are single folder names; output_dir is not the root

@@ -569,6 +569,10 @@ def scratch_parameters(s: ScratchConfig) -> int:
 def _check_scratch(recipe: Recipe, source: str) -> None:
     s, g, t = recipe.model.scratch, recipe.generate, recipe.train
     context = f"model.scratch.max_position_embeddings = {s.max_position_embeddings}"
+    if s.hidden_size % s.num_heads == 0 and (s.hidden_size // s.num_heads) % 2:
+        # rotary position embeddings rotate pairs of dimensions: an odd head size fails at the first step
+        raise RecipeError(f"{source}: model.scratch.hidden_size / num_heads = {s.hidden_size} / {s.num_heads} = "
+                          f"{s.hidden_size // s.num_heads}, an odd head size; rotary embeddings need it even")
     if g.prompt_tokens + g.max_new_tokens > s.max_position_embeddings:
         raise RecipeError(f"{source}: generate.prompt_tokens + generate.max_new_tokens = {g.prompt_tokens} + "
                           f"{g.max_new_tokens} exceeds the model's context, {context}; lower them or raise it")
