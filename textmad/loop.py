@@ -365,7 +365,6 @@ class Loop:
 
         start = time.perf_counter()
         scores = self.evaluate(model, tokenizer, samples, k)
-        evaluation = scores.pop("evaluation", {})
         timings["evaluate"] = time.perf_counter() - start
         timings["total"] = sum(timings.values())
 
@@ -380,8 +379,7 @@ class Loop:
                     "planned_share": plan.shares[k - 1] if plan and plan.mode in ("augment", "fresh") else None},
             "train": {key: v for key, v in stats.items() if isinstance(v, (int, float, str, bool)) or v is None},
             "samples": {"count": len(samples), "new_tokens": sum(int(s.get("new_tokens", 0)) for s in samples)},
-            "metrics": scores,
-            "evaluation": evaluation,
+            **scores.record(),  # "metrics", "evaluation" and "about" (each metric's direction and baseline)
             "timings": {key: round(v, 3) for key, v in timings.items()},
         }
         if self.main:
@@ -395,26 +393,31 @@ class Loop:
 
     # -------------------------------------------------------- evaluation, table, progress
 
-    def evaluate(self, model, tokenizer, samples: list[dict], k: int) -> dict:
-        from textmad.evaluate import score
+    def evaluate(self, model, tokenizer, samples: list[dict], k: int):
+        """The generation's ``Scores``, by the function `textmad eval RUN` uses too."""
+        from textmad.evaluate.score import score_generation
 
-        baseline = None
+        gen0_values = None
         if k == 0:
             gen0 = (model, tokenizer)
         else:
             if self.gen0_model is None:
                 from textmad.model import load_model
 
-                g_model, g_tokenizer = load_model(self.run_dir / GEN0 / "model", self.recipe, self.acc)
-                self.gen0_model = (g_model.to(self.acc.device).eval(), g_tokenizer)
+                self.gen0_model = load_model(self.run_dir / GEN0 / "model", self.recipe, self.acc)
             gen0 = self.gen0_model
-            baseline = read_json(self.run_dir / GEN0 / "metrics.json")["metrics"]
-        result = score.score_models(model, tokenizer, [s["text"] for s in samples], recipe=self.recipe,
-                                    heldout=[d["text"] for d in self.heldout_docs],
-                                    reference=[d["text"] for d in self.train_docs], language=self.language,
-                                    gen0=gen0, baseline=baseline, accelerator=self.acc)
-        # generation 0 is its own baseline: its drops are 0 by definition
-        return score.apply_baseline(result, result) if k == 0 else result
+            gen0_values = read_json(self.run_dir / GEN0 / "metrics.json")["metrics"]
+        scores = score_generation(self.recipe, [s["text"] for s in samples], generation=k, model=(model, tokenizer),
+                                  gen0=gen0, heldout=[d["text"] for d in self.heldout_docs],
+                                  pool=[d["text"] for d in self.train_docs], language=self.language,
+                                  gen0_values=gen0_values, accelerator=self.acc)
+        # a metric the recipe asks for and cannot have is said in the log, with its reason
+        by_reason = {}
+        for name, reason in scores.evaluation()["unavailable"].items():
+            by_reason.setdefault(reason, []).append(name)
+        for reason, names in by_reason.items():
+            self.log(f"  unavailable: {', '.join(names)}: {reason}")
+        return scores
 
     def update_table(self) -> None:
         if self.main:
