@@ -176,3 +176,10 @@ def test_huge_finite_loss_gives_inf_perplexity_not_an_error(tiny):
         wild.lm_head.weight.mul_(1e5)  # what a learning rate of 100 does: finite logits, a loss beyond exp's range
     r = perplexity(wild, tokenizer, lee_docs()[:2], 32, 16)
     assert math.isfinite(r["nll"]) and r["nll"] > 710 and r["ppl"] == math.inf
+    # in metrics.json: null with the reason (JSON has no inf)
+    from textmad.evaluate.score import Scores
+
+    scores = Scores()
+    scores.set("heldout_ppl", r["ppl"])
+    assert scores.record()["metrics"]["heldout_ppl"] is None
+    assert scores.record()["evaluation"]["unavailable"]["heldout_ppl"] == "not finite (inf)"

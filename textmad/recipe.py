@@ -326,12 +326,44 @@ class EvaluateConfig:
     seed: int = _f(0, lo=0, hi=MAX_SEED)
 
 
+# ---------------------------------------------------------------- sweep
+
+SWEEP_MODES = ("augment", "fresh")  # the modes whose real share is a knob
+
+
+@dataclass
+class SweptKey:
+    """One more recipe key for `textmad sweep`: each value gets its own run directories."""
+    key: str = _f("", doc="a dotted recipe key, e.g. generate.temperature or loop.train_size")
+    values: list[Union[int, float, bool, str]] = _f([], doc="the values to run, each a valid value of the key")
+
+
+@dataclass
+class SweepConfig:
+    """`textmad sweep`: a grid over the real share (one arm per mode and share) and other keys, x seeds."""
+    real_share: list[float] = _f([], doc="the real-share grid: each mode gets one arm per share, named "
+                                         "MODE-PERCENT (fresh-25); they share each seed's generation 0")
+    modes: list[Literal["augment", "fresh"]] = _f(["fresh", "augment"], doc="modes the grid runs")
+    keys: list[SweptKey] = _f([], doc="other keys to sweep: each value gets its own run directory per seed")
+    metric: str = _f("", doc="threshold metric (registered, with a direction); '' = heldout_bpc when "
+                             "registered, else heldout_bpb")
+    tolerance: float = _f(0.02, lo=0, hi=10, lo_open=True, doc="largest accepted worsening of the metric "
+                          "from generation 0 at the last generation (0.02: 2%)")
+    baseline: str = _f("", doc="arm that paired differences are taken against ('' = the first arm)")
+    refine_width: float = _f(0.0, lo=0, hi=1, doc="adaptive refinement: add shares between the bracketing "
+                             "grid points until the threshold interval is narrower than this (0: off)")
+    refine_rounds: int = _f(2, lo=0, hi=10, doc="at most this many refinement rounds")
+    round: int = _f(0, lo=0, hi=10, doc="set by `textmad sweep` on refinement runs (their folder refine-ROUND)")
+
+
 # ---------------------------------------------------------------- recipe
 
 @dataclass
 class Recipe:
     name: str = _f("run", doc="run name, one folder name: the run directory is output_dir/name")
     seed: int = _f(0, lo=0, hi=MAX_SEED)
+    seeds: list[int] = _f([], doc="several seeds: one complete run directory each, output_dir/name/seed-S "
+                                  "(corpus.seed, the split, stays as set)")
     output_dir: str = _f("runs", doc="where run directories go: any folder but /")
     corpus: CorpusConfig = _sub(CorpusConfig)
     model: ModelConfig = _sub(ModelConfig)
@@ -339,6 +371,7 @@ class Recipe:
     generate: GenerateConfig = _sub(GenerateConfig)
     loop: LoopConfig = _sub(LoopConfig)
     evaluate: EvaluateConfig = _sub(EvaluateConfig)
+    sweep: SweepConfig = _sub(SweepConfig)
 
     @property
     def run_dir(self) -> Path:
@@ -502,6 +535,7 @@ def load_recipe(path: str | Path | None = None, overrides: list[str] = (), data:
     raw = read_recipe_mapping(path) if path is not None else dict(data or {})
     raw = apply_overrides(raw, list(overrides))
     recipe = _build(Recipe, raw, "", source)
+    add_sweep_arms(recipe)
     validate(recipe, source)
     return recipe
 
@@ -636,6 +670,7 @@ def validate(recipe: Recipe, source: str = "<recipe>") -> None:
     if t.torso_ranks <= t.head_ranks:
         raise RecipeError(f"{source}: evaluate.tail.torso_ranks = {t.torso_ranks} must exceed "
                           f"evaluate.tail.head_ranks = {t.head_ranks}")
+    validate_sweep(recipe, source)
     if not recipe.loop.arms:
         raise RecipeError(f"{source}: loop.arms is empty; list at least one arm, for example "
                           f"[{{mode: replace}}, {{mode: accumulate}}]")
@@ -661,6 +696,96 @@ def validate(recipe: Recipe, source: str = "<recipe>") -> None:
             raise RecipeError(f"{source}: evaluate.metrics has {show(name)}{hint} Accepted: "
                               f"{', '.join(METRICS.families())}")
 
+
+
+def sweep_arm(mode: str, share: float) -> ArmConfig:
+    """The arm of a real-share grid point, named MODE-PERCENT with as many digits as it takes (fresh-37.5)."""
+    return ArmConfig(mode=mode, name=f"{mode}-{100 * share:.6g}", real_share=float(share))
+
+
+def add_sweep_arms(recipe: Recipe) -> None:
+    """Append the real-share grid's arms to loop.arms; an arm already there (a stored run's recipe) is kept."""
+    present = {arm_name(a) for a in recipe.loop.arms}
+    for mode in recipe.sweep.modes:
+        for share in recipe.sweep.real_share:
+            arm = sweep_arm(mode, share)
+            if arm.name not in present and 0 <= share <= 1:
+                recipe.loop.arms.append(arm)
+                present.add(arm.name)
+
+
+# Keys a sweep may not list: they name or seed the runs, or the grid itself sets them.
+UNSWEPT = {"name": "the sweep's name", "seed": "list the seeds in `seeds`", "seeds": "list them in `seeds`",
+           "output_dir": "a location", "loop.arms": "list arms in loop.arms, shares in sweep.real_share",
+           "loop.real_share": "list the shares in sweep.real_share"}
+
+
+def threshold_metric(recipe: Recipe) -> str:
+    """sweep.metric, or bits per character where registered (fair across scripts), else bits per byte."""
+    from textmad.evaluate import METRICS
+
+    return recipe.sweep.metric or ("heldout_bpc" if "heldout_bpc" in METRICS else "heldout_bpb")
+
+
+def validate_sweep(recipe: Recipe, source: str = "<recipe>") -> None:
+    """Seeds, the real-share grid, the swept keys and their values, the threshold metric: checked
+    before anything runs (every swept value is validated as the whole recipe it makes)."""
+    sw = recipe.sweep
+    for where, values in (("seeds", recipe.seeds), ("sweep.real_share", sw.real_share), ("sweep.modes", sw.modes)):
+        dup = sorted({v for v in values if values.count(v) > 1}, key=str)
+        if dup:
+            raise RecipeError(f"{source}: {where} lists {show(dup)} more than once; each value once")
+    for s in recipe.seeds:
+        if not 0 <= s <= MAX_SEED:
+            raise RecipeError(f"{source}: seeds has {show(s)}; accepted: integers in [0, {MAX_SEED}]")
+    for s in sw.real_share:
+        if not 0 <= s <= 1:
+            raise RecipeError(f"{source}: sweep.real_share has {s!r}, out of range; accepted: 0 <= share <= 1")
+    keys = {row[0] for row in describe()} | {"loop.arms"}
+    seen = set()
+    for i, swept in enumerate(sw.keys):
+        where = f"sweep.keys[{i}]"
+        if swept.key not in keys or swept.key.startswith("sweep.") or swept.key in UNSWEPT:
+            why = UNSWEPT.get(swept.key) or ("the sweep's own settings" if swept.key.startswith("sweep.") else "")
+            close = difflib.get_close_matches(swept.key, sorted(keys - set(UNSWEPT)), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close and not why else ""
+            raise RecipeError(f"{source}: {where}.key = {show(swept.key)} cannot be swept"
+                              f"{f' ({why})' if why else ': no such recipe key'}{hint}")
+        if swept.key in seen:
+            raise RecipeError(f"{source}: {where}.key = {swept.key!r} is listed twice; list its values once")
+        seen.add(swept.key)
+        if not swept.values:
+            raise RecipeError(f"{source}: {where}.values is empty; list the values of {swept.key} to run")
+        for j, value in enumerate(swept.values):
+            if swept.values.index(value) != j:
+                raise RecipeError(f"{source}: {where}.values lists {show(value)} more than once")
+            if isinstance(value, str) and (not value or "/" in value or value.startswith(".")):
+                raise RecipeError(f"{source}: {where}.values[{j}] = {show(value)} cannot name a folder "
+                                  f"(no '/', not empty, not starting with '.')")
+            data = to_dict(recipe)
+            data["sweep"], data["seeds"] = {}, []
+            node = data
+            *parents, last = swept.key.split(".")
+            for part in parents:
+                node = node[part]
+            node[last] = value
+            try:
+                validate(_build(Recipe, data, "", source), source)
+            except RecipeError as e:
+                raise RecipeError(f"{source}: {where}.values[{j}] = {show(value)} is not a valid "
+                                  f"{swept.key}: {str(e).removeprefix(source + ': ')}") from None
+    from textmad.evaluate import METRICS
+
+    metric = threshold_metric(recipe)
+    if metric not in METRICS or METRICS[metric].higher_is_better is None:
+        directed = [m.name for m in METRICS if m.higher_is_better is not None]
+        close = difflib.get_close_matches(metric, directed, n=1)
+        why = "has no better direction" if metric in METRICS else "is not a registered metric"
+        raise RecipeError(f"{source}: sweep.metric = {show(metric)} {why}"
+                          f"{f'; did you mean {close[0]!r}?' if close else ''}. Accepted: {', '.join(directed)}")
+    arms = [arm_name(a) for a in recipe.loop.arms]
+    if sw.baseline and sw.baseline not in arms:
+        raise RecipeError(f"{source}: sweep.baseline = {show(sw.baseline)} is not an arm; arms: {', '.join(arms)}")
 
 
 def to_dict(recipe: Recipe) -> dict:
