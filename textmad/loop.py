@@ -54,10 +54,14 @@ def configure_run(p):
     p.add_argument("--new-name", metavar="NAME", default="",
                    help="run under a new name (a new run directory), e.g. after changing the recipe; "
                         "give it after the overrides")
+    p.add_argument("--seeds", metavar="S,S,...",
+                   help="several seeds, one complete run directory each: output_dir/name/seed-S (textmad.sweep)")
 
 
 def main_run(args) -> int:
-    recipe = load_recipe(args.recipe, args.overrides)
+    from textmad.sweep import run_recipes, seed_overrides
+
+    recipe = load_recipe(args.recipe, args.overrides + seed_overrides(args.seeds))
     if args.new_name:
         if Path(args.new_name).name != args.new_name or args.new_name in (".", ".."):
             raise UserError(f"--new-name {args.new_name!r}: a run name is one folder name, without '/'")
@@ -72,7 +76,8 @@ def main_run(args) -> int:
                         f"({accelerator.distributed_type}); on a machine without GPUs run "
                         f"`ACCELERATE_USE_CPU=1 accelerate launch --multi_gpu --num_processes {launched} "
                         f"-m textmad run ...` (accelerate's --cpu launcher starts a single process without mpirun)")
-    Loop(recipe, accelerator, source=args.recipe).run()
+    for run in run_recipes(recipe, args.recipe):  # one per seed, one after another
+        Loop(run, accelerator, source=args.recipe).run()
     return 0
 
 

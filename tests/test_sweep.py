@@ -1,0 +1,220 @@
+"""`textmad sweep` and `textmad run --seeds`: the grid, the printed commands, the summary with its
+intervals, the threshold, failed grid points, mismatched recipes, bad input, and a real tiny sweep
+(2 seeds x 2 shares, 1 generation) under --jobs 2 with resume and a run held by another process."""
+import csv
+import json
+import math
+
+import pytest
+from scipy import stats as sps
+
+from textmad import rundir
+from textmad.cli import main
+from textmad.io import write_jsonl, write_text
+from textmad.recipe import dump_yaml, load_recipe
+from textmad.sweep import plan, run_recipes
+
+TINY = "recipes/tiny.yaml"
+
+
+def grid(tmp_path, *extra):
+    return [f"output_dir={tmp_path}", "loop.arms=[{mode: replace}]", "sweep.modes=[fresh]",
+            "sweep.metric=heldout_bpb", *extra]
+
+
+def sweep_cli(tmp_path, capsys, *args, extra=()):
+    code = main(["sweep", TINY, *grid(tmp_path, *extra), *args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+# ---------------------------------------------------------------- seeds and commands
+
+def test_seeds_make_one_ordinary_run_directory_each(tmp_path):
+    recipe = load_recipe(TINY, [f"output_dir={tmp_path}", "seeds=[3,4]"])
+    runs = run_recipes(recipe)
+    assert [r.run_dir for r in runs] == [tmp_path / "tiny" / "seed-3", tmp_path / "tiny" / "seed-4"]
+    assert [r.seed for r in runs] == [3, 4] and all(r.seeds == [] for r in runs)
+    assert {r.corpus.seed for r in runs} == {recipe.corpus.seed}  # the split does not follow the run seed
+    # the stored recipe resumes the same run directory, and only that one
+    stored = tmp_path / "stored.yaml"
+    stored.write_text(dump_yaml(runs[0]))
+    assert [r.run_dir for r in run_recipes(load_recipe(stored))] == [runs[0].run_dir]
+
+
+def test_print_commands_one_ordinary_run_per_seed_and_point(tmp_path, capsys):
+    keys = "sweep.keys=[{key: generate.temperature, values: [0.7, 1.0]}]"
+    code, out, _ = sweep_cli(tmp_path, capsys, "--seeds", "0,1", "--print-commands",
+                             extra=("sweep.real_share=[0,0.5]", keys))
+    assert code == 0
+    lines = out.splitlines()
+    assert len(lines) == 4 and all(line.startswith(f"textmad run {TINY} output_dir=") for line in lines)
+    assert lines[0].endswith("generate.temperature=0.7 --seeds 0") and lines[3].endswith(
+        "generate.temperature=1.0 --seeds 1")
+    assert list(tmp_path.iterdir()) == []  # printing runs and writes nothing
+    # each printed command is an ordinary `textmad run` that makes the grid point's run directory
+    import shlex
+
+    argv = shlex.split(lines[1])[3:]
+    (run,) = run_recipes(load_recipe(TINY, [a for a in argv if "=" in a] + ["seeds=[1]"]))
+    assert run.run_dir == tmp_path / "tiny" / "generate.temperature-0.7" / "seed-1"
+    assert run.generate.temperature == 0.7
+    assert [a.name or a.mode for a in run.loop.arms] == ["replace", "fresh-0", "fresh-50"]
+    code, out, _ = sweep_cli(tmp_path, capsys, "--seeds", "0", "--print-commands", "accelerate",
+                             extra=("sweep.real_share=[0,0.5]",))
+    assert out.splitlines() == [f"accelerate launch -m textmad run {TINY} " + " ".join(
+        shlex.quote(a) for a in grid(tmp_path, "sweep.real_share=[0,0.5]")) + " --seeds 0"]
+
+
+# ---------------------------------------------------------------- summary, threshold, failures (made-up runs)
+
+SHARES = (0.0, 0.25, 0.5, 0.75)
+OFFSETS = {0: -0.01, 1: 0.0, 2: 0.01}  # per-seed noise, mean 0
+
+
+def fake_run(job, worsening, finished=True, epochs=None):
+    """A run directory as `textmad run` leaves it: recipe, DONE markers and the run table, with
+    heldout_bpb = 2 * (1 + worsening(arm)) at the last generation."""
+    recipe = job.recipe
+    if epochs:
+        recipe.train.epochs = epochs
+    run_dir = recipe.run_dir
+    write_text(run_dir / "recipe.yaml", dump_yaml(recipe))
+    write_text(run_dir / "gen-000" / "DONE", "")
+    rows = []
+    for arm in recipe.loop.arms:
+        name = arm.name or arm.mode
+        rows.append({"arm": name, "mode": arm.mode, "generation": 0, "heldout_bpb": 2.0, "train_loss": 3.0})
+        if finished is True or name not in finished:
+            write_text(rundir.gen_dir(run_dir, name, 1) / "DONE", "")
+            rows.append({"arm": name, "mode": arm.mode, "generation": 1,
+                         "heldout_bpb": 2.0 * (1 + worsening(arm)), "train_loss": 2.5})
+    write_jsonl(run_dir / "metrics.jsonl", rows)
+
+
+def dose(seed):
+    # worsening 0.10 - 0.2 * share (+ seed noise); replace: 0.2
+    return lambda arm: (0.2 if arm.real_share is None else 0.10 - 0.2 * arm.real_share) + OFFSETS[seed]
+
+
+def made_up_sweep(tmp_path, failed=None):
+    sweep = plan(TINY, grid(tmp_path, "loop.generations=1", "sweep.real_share=[0,0.25,0.5,0.75]"), "0,1,2")
+    for job in sweep.jobs:
+        fake_run(job, dose(job.seed), finished=True if job.seed != 2 or not failed else failed)
+    return sweep
+
+
+def read_summary(path):
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_summary_threshold_and_report_on_a_known_dose_response(tmp_path, capsys):
+    made_up_sweep(tmp_path)
+    code, out, err = sweep_cli(tmp_path, capsys, "--seeds", "0,1,2", "--summarize",
+                               extra=("loop.generations=1", "sweep.real_share=[0,0.25,0.5,0.75]"))
+    assert code == 0, err
+    sweep_dir = tmp_path / "tiny"
+    rows = read_summary(sweep_dir / "summary.csv")
+    value = next(r for r in rows if r["arm"] == "fresh-25" and r["generation"] == "1"
+                 and r["metric"] == "heldout_bpb" and r["kind"] == "value")
+    x = [2.0 * (1 + 0.05 + o) for o in OFFSETS.values()]
+    low, high = sps.t.interval(0.95, 2, loc=sum(x) / 3, scale=sps.sem(x))
+    assert (value["n"], value["seeds"]) == ("3", "0 1 2")
+    assert float(value["mean"]) == pytest.approx(2.1) and float(value["low"]) == pytest.approx(low)
+    assert float(value["high"]) == pytest.approx(high)
+    # paired against the first arm (replace): the seed offsets cancel, so the interval is a point
+    paired = next(r for r in rows if r["arm"] == "fresh-25" and r["generation"] == "1"
+                  and r["metric"] == "heldout_bpb" and r["kind"] == "paired")
+    assert paired["versus"] == "replace" and float(paired["mean"]) == pytest.approx(2 * (0.05 - 0.2))
+    assert float(paired["low"]) == pytest.approx(float(paired["high"]))
+    result = json.loads((sweep_dir / "threshold.json").read_text())
+    (found,) = result["thresholds"]
+    h = sps.t.ppf(0.975, 2) * 0.01 / math.sqrt(3)
+    assert found["estimate"] == pytest.approx(0.4)
+    assert (found["low"], found["high"]) == (pytest.approx((0.08 - h) / 0.2), pytest.approx((0.08 + h) / 0.2))
+    assert "at least 0.4 keeps heldout_bpb after 1 generation within +2.0%" in found["sentence"]
+    assert found["sentence"] in out
+    md = (sweep_dir / "report" / "report.md").read_text()
+    assert "±" in md and "dose-response" in md and (sweep_dir / "report" / "report.html").is_file()
+    assert sorted(p.name for p in (sweep_dir / "report" / "plots").iterdir()) == [
+        "curves-sweep.png", "dose-response-sweep.png"]
+    assert "Student t" in (sweep_dir / "summary.README.md").read_text()
+
+
+def test_a_failed_grid_point_is_reported_never_averaged(tmp_path, capsys):
+    made_up_sweep(tmp_path, failed={"fresh-25"})  # seed 2 stopped before fresh-25's last generation
+    code, out, _ = sweep_cli(tmp_path, capsys, "--seeds", "0,1,2", "--summarize",
+                             extra=("loop.generations=1", "sweep.real_share=[0,0.25,0.5,0.75]"))
+    assert code == 0
+    rows = [r for r in read_summary(tmp_path / "tiny" / "summary.csv") if r["arm"] == "fresh-25"]
+    assert {r["n"] for r in rows if r["metric"] == "heldout_bpb"} == {"2"}
+    assert {r["failed"] for r in rows} == {"seed 2: unfinished: generations 0 of 1 finished"}
+    assert "seed-2/fresh-25: unfinished" in out
+    shares = json.loads((tmp_path / "tiny" / "threshold.json").read_text())["thresholds"][0]["shares"]
+    assert [s["n"] for s in shares] == [3, 2, 3, 3]
+
+
+def test_summary_refuses_runs_of_another_recipe(tmp_path, capsys):
+    sweep = plan(TINY, grid(tmp_path, "loop.generations=1", "sweep.real_share=[0,0.5]"), "0,1")
+    fake_run(sweep.jobs[0], dose(0))
+    fake_run(sweep.jobs[1], dose(1), epochs=3.0)
+    code, _, err = sweep_cli(tmp_path, capsys, "--seeds", "0,1", "--summarize",
+                             extra=("loop.generations=1", "sweep.real_share=[0,0.5]"))
+    assert code == 2
+    assert "seed-1/recipe.yaml" in err and "Differing keys: train.epochs" in err
+    assert not (tmp_path / "tiny" / "summary.csv").exists()
+
+
+# ---------------------------------------------------------------- bad input
+
+@pytest.mark.parametrize("args, message", [
+    (["sweep.real_share=[0,1.5]"], "sweep.real_share has 1.5, out of range"),
+    (["sweep.real_share=[0.5]", "--seeds", "1,1"], "seeds lists [1] more than once"),
+    (["sweep.real_share=[0.5]", "sweep.keys=[{key: generate.temprature, values: [1.0]}]"],
+     "no such recipe key; did you mean 'generate.temperature'"),
+    (["sweep.real_share=[0.5]", "sweep.keys=[{key: generate.temperature, values: [0.7, -1]}]"],
+     "sweep.keys[0].values[1] = -1 is not a valid generate.temperature"),
+    (["sweep.real_share=[0.5]", "sweep.tolerance=0"], "sweep.tolerance = 0.0 is out of range"),
+    (["sweep.real_share=[0.5]", "sweep.tolerance=-0.1"], "sweep.tolerance = -0.1 is out of range"),
+    (["sweep.real_share=[0.5]", "sweep.metric=heldout_bbp"], "is not a registered metric; did you mean 'heldout_bp"),
+    (["sweep.real_share=[0.5]", "sweep.metric=doc_len_mean"], "'doc_len_mean' has no better direction"),
+    (["sweep.real_share=[0.5]", "--seeds", "0,x"], "--seeds '0,x': expected integers"),
+    ([], "nothing to sweep"),
+])
+def test_bad_input_is_refused_before_anything_runs(tmp_path, capsys, args, message):
+    code, out, err = sweep_cli(tmp_path, capsys, *args)
+    assert code == 2 and message in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_run_refuses_duplicate_seeds(tmp_path, capsys):
+    assert main(["run", TINY, f"output_dir={tmp_path}", "--seeds", "0,0"]) == 2
+    assert "seeds lists [0] more than once" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------- a real tiny sweep
+
+def test_tiny_sweep_jobs_2_resume_and_skip_a_held_run(tmp_path, capsys):
+    extra = ("loop.generations=1", "loop.arms=[]", "sweep.real_share=[0,0.5]", "evaluate.metrics=[perplexity]")
+    # half-finished: seed 0 ran alone first (an ordinary `textmad run --seeds`)
+    assert main(["run", TINY, *grid(tmp_path, *extra), "--seeds", "0"]) == 0
+    capsys.readouterr()
+    seed0 = tmp_path / "tiny" / "seed-0"
+    before = (seed0 / "metrics.jsonl").read_text()
+    # another process holds seed 2: the sweep leaves it alone
+    with rundir.hold_lock(tmp_path / "tiny" / "seed-2"):
+        code, out, err = sweep_cli(tmp_path, capsys, "--seeds", "0,1,2", "--jobs", "2", extra=extra)
+    assert code == 0, err
+    assert "skipped" in out and "seed-2: another process is running it" in out
+    assert (seed0 / "metrics.jsonl").read_text() == before  # finished earlier: not run again
+    assert rundir.is_done(tmp_path / "tiny" / "seed-1" / "fresh-50" / "gen-001")
+    assert (tmp_path / "tiny" / "logs" / "seed-1.log").is_file()
+    rows = read_summary(tmp_path / "tiny" / "summary.csv")
+    bpb = [r for r in rows if r["arm"] == "fresh-50" and r["metric"] == "heldout_bpb" and r["kind"] == "value"
+           and r["generation"] == "1"]
+    assert bpb[0]["n"] == "2" and bpb[0]["seeds"] == "0 1" and bpb[0]["failed"].startswith("seed 2: ")
+    result = json.loads((tmp_path / "tiny" / "threshold.json").read_text())
+    assert result["metric"] == "heldout_bpb" and result["seeds"] == [0, 1, 2]
+    assert (tmp_path / "tiny" / "report" / "report.html").is_file()
