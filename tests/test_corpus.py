@@ -217,7 +217,7 @@ def test_words_and_cuts_are_unicode_aware():
     no_spaces = "ক্ষ" * 10
     pieces = cut(no_spaces, 7)
     assert "".join(pieces) == no_spaces and all(len(p) <= 7 and p.startswith("ক্ষ") for p in pieces)
-    assert clean_text("a <b>bold</b>\u00a0&amp; \x07x\r\n\r\n\r\nnext\nline") == "a bold & x\n\nnext line"
+    assert clean_text("a <b>bold</b>\u00a0&amp; \x07x\r\n\r\n\r\nnext\nline", markup=True) == "a bold & x\n\nnext line"
     assert pack("one.\n\ntwo.\n\n" + "three " * 10, 20) == ["one.\n\ntwo.", "three three three", "three three three",
                                                            "three three three", "three"]
 
@@ -242,11 +242,57 @@ def test_local_txt_jsonl_and_parquet(tmp_path):
         assert corpus.manifest["source"]["files"][0]["path"] == str(path)
 
 
-def test_local_jsonl_without_the_text_field(tmp_path):
-    path = tmp_path / "rows.jsonl"
-    path.write_text('{"body": "x"}\n', encoding="utf-8")
-    with pytest.raises(UserError, match=r"rows\.jsonl: no column 'text'.*columns: body"):
-        prepare(local(tmp_path, path))
+def test_plain_text_keeps_what_looks_like_markup(tmp_path):
+    assert clean_text("if a<b and c>d then x") == "if a<b and c>d then x"
+    bengali = "সে বলল ‹আমি যাব> এবং চলে গেল; AT&amp;T"
+    assert clean_text(bengali) == bengali
+    path = tmp_path / "plain.txt"
+    path.write_text(doc_paragraphs(20) + "\n\nIf a<b and c>d then x holds, " + bengali + " " + "and more words " * 5,
+                    encoding="utf-8")
+    corpus = prepare(local(tmp_path, path, min_chars=50))
+    texts = "\n".join(row["text"] for split in SPLITS for row in corpus.split(split))
+    assert "If a<b and c>d then x holds" in texts and bengali in texts
+
+
+def jsonl(path: Path, rows: list) -> Path:
+    path.write_text("".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows),
+                    encoding="utf-8")
+    return path
+
+
+def test_local_jsonl_rows_without_text_are_counted_and_a_missing_field_everywhere_fails(tmp_path):
+    paragraphs = doc_paragraphs(80).split("\n\n")
+    rows = [{"text": p} for p in paragraphs]
+    rows[7] = {"body": paragraphs[7]}
+    rows[9] = {"text": None}
+    rows[11] = {"text": "   "}
+    corpus = prepare(local(tmp_path, jsonl(tmp_path / "rows.jsonl", rows), min_chars=50))
+    counts = corpus.manifest["counts"]
+    assert counts["dropped_rows"] == {"blank": 1, "missing field": 1, "null": 1}
+    assert counts["passages"] == counts["pieces"] == 77 and counts["too_short"] == 0
+    with pytest.raises(UserError, match=r"rows2\.jsonl: no row has the field 'text'.*first row's fields: body, n"):
+        prepare(local(tmp_path, jsonl(tmp_path / "rows2.jsonl", [{"body": p, "n": 1} for p in paragraphs])))
+
+
+def test_local_jsonl_bad_rows_name_the_file_and_line(tmp_path):
+    good = {"text": doc_paragraphs(1)}
+    number = jsonl(tmp_path / "number.jsonl", [good, good, {"text": 42}])
+    with pytest.raises(UserError, match=rf"{regex.escape(str(number))}:3: 'text' holds int '42', not text"):
+        prepare(local(tmp_path, number))
+    broken = jsonl(tmp_path / "broken.jsonl", [good, '{"text": "unterminated', good])
+    with pytest.raises(UserError, match=rf"{regex.escape(str(broken))}:2: not a JSON line \(Unterminated string"):
+        prepare(local(tmp_path, broken))
+    listed = jsonl(tmp_path / "listed.jsonl", [good, ["a", "list"]])
+    with pytest.raises(UserError, match=rf"{regex.escape(str(listed))}:2: a row is a JSON object"):
+        sources.read_documents(listed)
+
+
+def test_one_reader_for_prepare_and_eval(tmp_path):
+    docs = sources.read_documents(jsonl(tmp_path / "e.jsonl", [{"text": "one"}, {"x": 1}, {"text": "two"}]))
+    assert docs.texts == ["one", "two"] and docs.dropped == {"missing field": 1}
+    path = tmp_path / "e.txt"
+    path.write_text("one\n\n\n\ntwo\n\n", encoding="utf-8")
+    assert [t.strip() for t in sources.read_documents(path).texts] == ["one", "two"]
 
 
 @pytest.mark.parametrize("suffix", [".txt", ".jsonl"])

@@ -1,17 +1,17 @@
-"""Unicode-aware normalisation: NFC, markup stripped, whitespace tidied, documents cut to a length window.
+"""Unicode-aware normalisation: NFC, markup stripped (markup sources only), whitespace tidied, documents cut.
 
-Every pattern here is Unicode-aware: Bengali vowel signs and virama are combining marks (category M),
-which Python's ``\\w`` does not match, so grapheme clusters use the ``regex`` module's ``\\X``
-(words are segmented by :mod:`textmad.text`, the project's one segmenter).
+Words and grapheme clusters come from :mod:`textmad.text`, the project's one definition of both:
+Bengali vowel signs and virama are combining marks, which Python's ``\\w`` does not match.
 Zero-width joiners (ZWJ/ZWNJ) are format characters that change how Bengali conjuncts render;
 they are kept.
 """
 from __future__ import annotations
 
 import html
-import unicodedata
 
 import regex
+
+from textmad.text import grapheme_floor, nfc
 
 # C0/C1 control characters other than newline and tab, the byte-order mark and the soft hyphen.
 _CONTROL = regex.compile(r"[\p{Cc}\uFEFF\u00AD--[\n\t]]", flags=regex.V1)
@@ -24,14 +24,17 @@ SENTENCE_END = ".!?…।॥"
 _SENTENCE_BOUNDARY = regex.compile(r"(?<=[.!?…।॥][\p{Pe}\p{Pf}'\"]*)\s+")
 
 
-def clean_text(text: str) -> str:
-    """NFC, HTML tags and entities removed, control characters dropped, whitespace tidied.
+def clean_text(text: str, markup: bool = False) -> str:
+    """NFC, control characters dropped, whitespace tidied; with ``markup``, HTML tags and entities removed.
 
-    Paragraphs (separated by a blank line) are kept apart by exactly one blank line; inside a
-    paragraph every run of whitespace, single newlines included, becomes one space.
+    Only a source that is markup (a wiki dump, HTML) sets ``markup``: in plain text ``a<b and c>d``
+    and ``&amp;`` are what the author wrote. Paragraphs (separated by a blank line) are kept apart by
+    exactly one blank line; inside a paragraph every run of whitespace, single newlines included,
+    becomes one space.
     """
-    text = unicodedata.normalize("NFC", html.unescape(_TAG.sub(" ", text)))
-    text = _CONTROL.sub("", text.replace("\t", " ").replace("\r\n", "\n").replace("\r", "\n"))
+    if markup:
+        text = html.unescape(_TAG.sub(" ", text))
+    text = _CONTROL.sub("", nfc(text).replace("\t", " ").replace("\r\n", "\n").replace("\r", "\n"))
     return "\n\n".join(p for p in paragraphs(text))
 
 
@@ -44,33 +47,35 @@ def fold(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
-def _last_grapheme_boundary(text: str, limit: int) -> int:
-    end = 0
-    for m in regex.finditer(r"\X", text):
-        if m.end() > limit:
-            break
-        end = m.end()
-    return end or limit
-
-
 def cut(text: str, max_chars: int) -> list[str]:
-    """Cut one paragraph into pieces of at most ``max_chars`` at sentence, else word, else grapheme boundaries."""
-    pieces = []
-    while len(text) > max_chars:
-        window = text[: max_chars + 1]
-        sentence = [m.start() for m in _SENTENCE_BOUNDARY.finditer(window) if 0 < m.start() <= max_chars]
-        space = [m.start() for m in regex.finditer(r"\s+", window) if 0 < m.start() <= max_chars]
+    """Cut one paragraph into pieces of at most ``max_chars`` at sentence, else word, else grapheme boundaries.
+
+    Each cut looks only at the next ``max_chars + 1`` characters and the text is never copied but
+    for the pieces, so the cost is linear in the paragraph's length.
+    """
+    pieces, start, n = [], 0, len(text)
+    while n - start > max_chars:
+        limit = start + max_chars
+        sentence = space = None
+        for m in _SENTENCE_BOUNDARY.finditer(text, start, limit + 1):
+            if start < m.start() <= limit:
+                sentence = m.start()
+        for m in _SPACES.finditer(text, start, limit + 1):
+            if start < m.start() <= limit:
+                space = m.start()
         # A sentence boundary in the first half would leave a stub; a word boundary cuts less badly.
-        if sentence and sentence[-1] >= max_chars // 2:
-            pos = sentence[-1]
-        elif space:
-            pos = space[-1]
+        if sentence is not None and sentence - start >= max_chars // 2:
+            pos = sentence
+        elif space is not None:
+            pos = space
         else:
-            pos = _last_grapheme_boundary(window, max_chars)
-        pieces.append(text[:pos].rstrip())
-        text = text[pos:].lstrip()
-    if text:
-        pieces.append(text)
+            pos = grapheme_floor(text, limit, start)
+        pieces.append(text[start:pos].rstrip())
+        start = pos
+        while start < n and text[start].isspace():
+            start += 1
+    if start < n:
+        pieces.append(text[start:])
     return pieces
 
 

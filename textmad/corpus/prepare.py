@@ -25,8 +25,8 @@ from textmad.errors import UserError
 from textmad.io import read_json, read_jsonl, sha256_file, write_json, write_jsonl
 from textmad.recipe import CorpusConfig
 
-# Bump when normalisation or splitting changes what a config produces: old caches are then rebuilt.
-PIPELINE_VERSION = 2
+# Bump when normalisation, splitting or word counting changes what a config produces: old caches are then rebuilt.
+PIPELINE_VERSION = 3
 CONTENT_FIELDS = ("name", "source", "language", "seed", "heldout_share", "fresh_share",
                   "min_chars", "max_chars", "max_docs")
 
@@ -118,7 +118,7 @@ def _documents(source: Source, cfg: CorpusConfig) -> tuple[list[Document], dict]
     docs, counts = [], {"passages": 0, "pieces": 0, "too_short": 0}
     for passage in source.passages(cfg):
         counts["passages"] += 1
-        pieces = pack(clean_text(passage.text), cfg.max_chars)
+        pieces = pack(clean_text(passage.text, markup=source.markup), cfg.max_chars)
         counts["pieces"] += len(pieces)
         for k, text in enumerate(pieces):
             if len(text) < cfg.min_chars:
@@ -126,6 +126,8 @@ def _documents(source: Source, cfg: CorpusConfig) -> tuple[list[Document], dict]
                 continue
             doc_id = passage.id if len(pieces) == 1 else f"{passage.id}#{k}"
             docs.append(Document(doc_id, text, passage.group or doc_id))
+    if source.dropped is not None:
+        counts["dropped_rows"] = dict(sorted(source.dropped.items()))
     return docs, counts
 
 

@@ -11,8 +11,10 @@ import codecs
 import gzip
 import importlib.metadata
 import importlib.util
+import json
 import os
 import subprocess
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -42,6 +44,8 @@ class Source:
     files: list[Path]
     passages: Callable[[CorpusConfig], Iterator[Passage]]
     details: dict = field(default_factory=dict)
+    markup: bool = False  # the text is markup (a wiki dump, HTML): tags and entities are stripped
+    dropped: Counter | None = None  # rows without text, by reason, filled while passages are read
 
 
 # ---------------------------------------------------------------- gensim test data
@@ -113,7 +117,7 @@ def _wiki_passages(path: Path) -> Callable[[CorpusConfig], Iterator[Passage]]:
 
 def _wiki_en() -> Source:
     path, version = gensim_test_file(WIKI_FILE)
-    return Source("gensim", version, [path], _wiki_passages(path))
+    return Source("gensim", version, [path], _wiki_passages(path), markup=True)
 
 
 def _lee_en() -> Source:
@@ -295,45 +299,119 @@ def _local_files(src: SourceConfig) -> list[tuple[Path, str]]:
     return out
 
 
-def _rows(path: Path, fmt: str, src: SourceConfig) -> Iterator[tuple[str, str]]:
-    """(row id, text) for every document of one local file."""
+@dataclass
+class Documents:
+    """The documents of one file: (row id, text) in file order, and the rows dropped for want of text."""
+    rows: list[tuple[str, str]]
+    dropped: Counter  # reason -> rows: "missing field", "null", "blank"
+
+    @property
+    def texts(self) -> list[str]:
+        return [text for _, text in self.rows]
+
+
+def _keep(documents: Documents, where: str, row_id: str, row, text_field: str) -> None:
+    """Add one JSON/parquet row's text to ``documents``, or count it as dropped with its reason."""
+    if not isinstance(row, dict):
+        raise UserError(f"{where}: a row is a JSON object such as {{{json.dumps(text_field)}: \"...\"}}, "
+                        f"not {type(row).__name__}")
+    if text_field not in row:
+        documents.dropped["missing field"] += 1
+    elif row[text_field] is None:
+        documents.dropped["null"] += 1
+    elif not isinstance(row[text_field], str):
+        raise UserError(f"{where}: {text_field!r} holds {type(row[text_field]).__name__} "
+                        f"{str(row[text_field])[:40]!r}, not text")
+    elif not row[text_field].strip():
+        documents.dropped["blank"] += 1
+    else:
+        documents.rows.append((row_id, row[text_field]))
+
+
+def _json_rows(path: Path) -> Iterator[tuple[str, str, object]]:
+    """(where, row id, parsed row) of a JSON Lines file, or of a JSON array of rows."""
+    text = read_utf8(path)
+    if text.lstrip().startswith("["):
+        try:
+            rows = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise UserError(f"{path}:{e.lineno}: not valid JSON ({e.msg}, column {e.colno})") from None
+        for i, row in enumerate(rows):
+            yield f"{path}: row {i + 1}", f"{path.name}:{i}", row
+        return
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise UserError(f"{path}:{lineno}: not a JSON line ({e.msg}, column {e.colno})") from None
+            yield f"{path}:{lineno}", f"{path.name}:{lineno - 1}", row
+
+
+def read_documents(path: str | Path, text_field: str = "text", fmt: str = "auto",
+                   separator: str = "\n\n") -> Documents:
+    """The documents of one .txt, .jsonl (or JSON array) or .parquet file: the one reader of local text.
+
+    ``corpus prepare`` and ``textmad eval FILE`` both read files here. Rows without text (the field
+    missing, null or blank) are dropped and counted by reason; a field missing from every row, a
+    value that is not text, and invalid JSON are errors naming the file and line.
+    """
+    path = Path(path)
+    if fmt == "auto":
+        fmt = LOCAL_FORMATS.get(path.suffix.lower())
+        if fmt is None:
+            raise UserError(f"{path}: cannot tell the format from the suffix {path.suffix!r}; accepted: "
+                            f"{', '.join(LOCAL_FORMATS)} (or set the format: txt, jsonl, parquet)")
+    documents = Documents([], Counter())
     if fmt == "txt":
         # datasets' text loader splits only on lines or blank lines, not on a chosen separator.
-        text = read_utf8(path)
-        if not src.separator:
+        if not separator:
             raise UserError("corpus.source.separator is empty; set it to the string between documents")
-        for i, chunk in enumerate(text.split(src.separator)):
-            yield f"{path.name}:{i}", chunk
-        return
-    import datasets
+        for i, chunk in enumerate(read_utf8(path).split(separator)):
+            if chunk.strip():
+                documents.rows.append((f"{path.name}:{i}", chunk))
+            else:
+                documents.dropped["blank"] += 1
+    elif fmt == "jsonl":
+        fields = None
+        for where, row_id, row in _json_rows(path):
+            if fields is None and isinstance(row, dict):
+                fields = sorted(row)
+            _keep(documents, where, row_id, row, text_field)
+        if not documents.rows and documents.dropped["missing field"] == sum(documents.dropped.values()) > 0:
+            raise UserError(f"{path}: no row has the field {text_field!r} (corpus.source.text_field, "
+                            f"--text-field); the first row's fields: {', '.join(fields or [])}")
+    elif fmt == "parquet":
+        import pyarrow.parquet as pq
 
-    if fmt == "jsonl":
-        read_utf8(path)  # a precise byte offset for bad UTF-8, before datasets reports it less clearly
-    try:
-        ds = datasets.load_dataset("json" if fmt == "jsonl" else "parquet", data_files=str(path), split="train")
-    except Exception as e:  # datasets wraps parse errors in several types; the cause is the file
-        raise UserError(f"{path}: cannot be read as {fmt}: {e}") from None
-    if src.text_field not in ds.column_names:
-        raise UserError(f"{path}: no column {src.text_field!r} (corpus.source.text_field); "
-                        f"columns: {', '.join(ds.column_names)}")
-    for i, value in enumerate(ds[src.text_field]):
-        if value is not None and not isinstance(value, str):
-            raise UserError(f"{path}: row {i}: {src.text_field!r} holds {type(value).__name__}, not text")
-        yield f"{path.name}:{i}", value or ""
+        try:
+            table = pq.read_table(path)
+        except Exception as e:  # pyarrow raises several types for a damaged file; the cause is the file
+            raise UserError(f"{path}: cannot be read as parquet: {e}") from None
+        if text_field not in table.column_names:
+            raise UserError(f"{path}: no column {text_field!r} (corpus.source.text_field); "
+                            f"columns: {', '.join(table.column_names)}")
+        for i, value in enumerate(table.column(text_field).to_pylist()):
+            _keep(documents, f"{path}: row {i + 1}", f"{path.name}:{i}", {text_field: value}, text_field)
+    else:
+        raise UserError(f"{path}: unknown format {fmt!r}; accepted: txt, jsonl, parquet")
+    return documents
 
 
 def local_source(src: SourceConfig) -> Source:
     files = _local_files(src)
+    dropped = Counter()
 
     def passages(cfg):
+        dropped.clear()
         for path, fmt in files:
-            n = 0
-            for row_id, text in _rows(path, fmt, src):
-                n += bool(text.strip())
-                yield Passage(row_id, text)
-            if not n:
+            documents = read_documents(path, src.text_field, fmt, src.separator)
+            if not documents.rows:
                 raise UserError(f"{path}: the file holds no text")
-    return Source("local", "", [p for p, _ in files], passages, {"path": src.path})
+            dropped.update(documents.dropped)
+            for row_id, text in documents.rows:
+                yield Passage(row_id, text)
+    return Source("local", "", [p for p, _ in files], passages, {"path": src.path}, dropped=dropped)
 
 
 # ---------------------------------------------------------------- Hugging Face hub
