@@ -267,3 +267,15 @@ def test_shipped_recipe_by_name(tmp_path, monkeypatch):
     status, out, err = run_textmad("run", "quickstart", "name=../x")
     assert status == 2 and f"{SHIPPED_RECIPES / 'quickstart.yaml'}: name = '../x'" in err
     assert ROOT.joinpath("recipes", "tiny.yaml").samefile(ROOT / "textmad" / "recipes" / "tiny.yaml")
+
+
+def test_sweepable_keys_are_those_an_override_can_set(tmp_path):
+    """validate --keys lists loop.arms[].mode and corpus.source.*; a sweep over them is an error or works."""
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(MINIMAL + "sweep:\n  keys:\n    - {key: 'loop.arms[].mode', values: [fresh]}\n",
+                      encoding="utf-8")
+    with pytest.raises(RecipeError, match=r"sweep.keys\[0\].key = 'loop.arms\[\].mode' cannot be swept"):
+        load_recipe(recipe)
+    recipe.write_text(MINIMAL + "sweep:\n  keys:\n    - {key: corpus.source.text_field, values: [body]}\n",
+                      encoding="utf-8")
+    assert load_recipe(recipe).sweep.keys[0].values == ["body"]

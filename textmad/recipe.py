@@ -741,7 +741,8 @@ def validate_sweep(recipe: Recipe, source: str = "<recipe>") -> None:
     for s in sw.real_share:
         if not 0 <= s <= 1:
             raise RecipeError(f"{source}: sweep.real_share has {s!r}, out of range; accepted: 0 <= share <= 1")
-    keys = {row[0] for row in describe()} | {"loop.arms"}
+    # keys an override can set: not those inside a list of mappings (loop.arms[].mode)
+    keys = {row[0] for row in describe() if "[]" not in row[0]} | {"loop.arms"}
     seen = set()
     for i, swept in enumerate(sw.keys):
         where = f"sweep.keys[{i}]"
@@ -767,6 +768,8 @@ def validate_sweep(recipe: Recipe, source: str = "<recipe>") -> None:
             node = data
             *parents, last = swept.key.split(".")
             for part in parents:
+                if node.get(part) is None:  # an optional mapping left out (corpus.source): filled as an override would
+                    node[part] = {}
                 node = node[part]
             node[last] = value
             try:
