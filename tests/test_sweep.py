@@ -12,7 +12,7 @@ from textmad import rundir
 from textmad.cli import main
 from textmad.io import write_jsonl, write_text
 from textmad.recipe import dump_yaml, load_recipe
-from textmad.sweep import plan, run_recipes
+from textmad.sweep import execute, plan, refine_job, refine_jobs_on_disk, run_recipes, write_outputs
 
 TINY = "recipes/tiny.yaml"
 
@@ -142,6 +142,19 @@ def test_summary_threshold_and_report_on_a_known_dose_response(tmp_path, capsys)
     assert "Student t" in (sweep_dir / "summary.README.md").read_text()
 
 
+def test_refinement_prints_the_shares_between_the_bracketing_points(tmp_path, capsys):
+    made_up_sweep(tmp_path)
+    code, out, _ = sweep_cli(tmp_path, capsys, "--seeds", "0,1,2", "--print-commands",
+                             extra=("loop.generations=1", "sweep.real_share=[0,0.25,0.5,0.75]",
+                                    "sweep.refine_width=0.1"))
+    assert code == 0
+    lines = out.splitlines()
+    # the threshold interval 0.28..0.52 overlaps the grid intervals 0.25-0.5 and 0.5-0.75
+    assert len(lines) == 6 and all(line.endswith(f"--seeds {s}") for line, s in zip(lines, [0, 1, 2] * 2))
+    assert all("'loop.arms=[]' 'sweep.real_share=[0.38, 0.62]' 'sweep.modes=[fresh]' sweep.round=1" in line
+               for line in lines[3:])
+
+
 def test_a_failed_grid_point_is_reported_never_averaged(tmp_path, capsys):
     made_up_sweep(tmp_path, failed={"fresh-25"})  # seed 2 stopped before fresh-25's last generation
     code, out, _ = sweep_cli(tmp_path, capsys, "--seeds", "0,1,2", "--summarize",
@@ -218,3 +231,14 @@ def test_tiny_sweep_jobs_2_resume_and_skip_a_held_run(tmp_path, capsys):
     result = json.loads((tmp_path / "tiny" / "threshold.json").read_text())
     assert result["metric"] == "heldout_bpb" and result["seeds"] == [0, 1, 2]
     assert (tmp_path / "tiny" / "report" / "report.html").is_file()
+
+    # a refinement round: share 0.25 in refine-1/seed-0, started from seed 0's generation 0
+    sweep = plan(TINY, grid(tmp_path, *extra), "0,1")
+    job = refine_job(sweep, sweep.jobs[0], ["fresh"], [0.25], 1)
+    assert job.run_dir == tmp_path / "tiny" / "refine-1" / "seed-0"
+    assert execute([job], 1, tmp_path / "tiny" / "logs")["finished"] == [job]
+    gen0 = "gen-000/model/model.safetensors"
+    assert (job.run_dir / gen0).stat().st_ino == (seed0 / gen0).stat().st_ino  # linked, not retrained
+    write_outputs(sweep, sweep.jobs + refine_jobs_on_disk(sweep))
+    (found,) = json.loads((tmp_path / "tiny" / "threshold.json").read_text())["thresholds"]
+    assert [(s["real_share"], s["n"]) for s in found["shares"]] == [(0.0, 2), (0.25, 1), (0.5, 2)]
