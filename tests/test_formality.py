@@ -1,16 +1,11 @@
 """Formality and register: hand-computed cases, real-text ordering, and "not available" elsewhere."""
 import bz2
-from pathlib import Path
 
 import pytest
+from fixtures import gensim_file
 
 from textmad.evaluate import formality as fm
 from textmad.text import tokens
-
-
-def gensim_file(name):
-    import gensim
-    return Path(gensim.__file__).parent / "test" / "test_data" / name
 
 
 def wiki_text(n_articles=30):
@@ -80,7 +75,7 @@ CHOLITO = ("উনি সকালে উঠে নদীর ধারে গে
 
 
 def test_bengali_register_hand_computed():
-    m = fm.bengali_register(tokens(SADHU))
+    m = fm.bengali_register([SADHU])
     # sadhu markers: উঠিয়া তাহার বসিয়া তাহারা দেখিয়া বলিলেন যাইতেছেন? (যাইতেছেন not listed) -> counted below
     sadhu, cholito = fm.bengali_markers()
     found_s = [t for t in tokens(SADHU) if t in sadhu]
@@ -88,10 +83,10 @@ def test_bengali_register_hand_computed():
                        "বলিলেন", "যাইব"]
     assert not [t for t in tokens(SADHU) if t in cholito]
     assert m["sadhu_share"] == 1.0 and m["honorific_share"] == 1.0
-    c = fm.bengali_register(tokens(CHOLITO))
+    c = fm.bengali_register([CHOLITO])
     assert [t for t in tokens(CHOLITO) if t in cholito] == ["তার", "তারা", "হল", "বলল", "বললেন", "যাব"]
     assert c["sadhu_share"] == 0.0 and c["honorific_share"] == 0.0
-    mixed = fm.bengali_register(tokens(SADHU + " " + CHOLITO))
+    mixed = fm.bengali_register([SADHU, CHOLITO])
     assert mixed["sadhu_share"] == pytest.approx(9 / 15) and mixed["honorific_share"] == pytest.approx(1 / 2)
 
 
@@ -100,6 +95,38 @@ def test_markers_do_not_overlap_and_skip_shared_forms():
     assert not sadhu & cholito
     for shared in ("করে", "সে", "সেই", "তিনি", "এই"):
         assert shared not in sadhu and shared not in cholito
+    for participle in ("লিখিত", "মিলিত", "চলিত", "ভাবিত"):  # adjectives in modern cholito prose
+        assert participle not in sadhu and participle not in cholito
+
+
+# The issue's all-cholito sentence: participial adjectives and hyphen-attached genitives, one cholito verb.
+MODERN = "চলিত ভাষায় লিখিত এই পরীক্ষার ফলাফল মিলিত হয়েছে। ২০২৪-এর বইটি Python-এর উপর।"
+# Tagore, "Kabuliwala" (1892, public domain), opening sentences: sadhu bhasha.
+KABULIWALA = ("আমার পাঁচ বছর বয়সের ছোটো মেয়ে মিনি এক দণ্ড কথা না কহিয়া থাকিতে পারে না। পৃথিবীতে জন্মগ্রহণ করিয়া "
+              "ভাষা শিক্ষা করিতে সে কেবল একটি বৎসর কাল ব্যয় করিয়াছিল, তাহার পর হইতে যতক্ষণ সে জাগিয়া থাকে এক "
+              "মুহূর্ত মৌনভাবে নষ্ট করে না।")
+# Everyday cholito narration.
+EVERYDAY = ("আমি কাল বাজারে গিয়েছিলাম। সেখানে তার সঙ্গে দেখা হল। সে বলল যে সে এখন ঢাকায় থাকে আর একটা অফিসে "
+            "কাজ করছে। আমরা অনেকক্ষণ গল্প করলাম, তারপর যে যার বাড়ি ফিরে গেলাম।")
+
+
+def test_sadhu_share_is_not_fooled_by_participles_or_hyphenated_case_endings():
+    assert fm.bengali_register([MODERN])["sadhu_share"] == 0.0  # হয়েছে is the one marker
+    assert fm.bengali_register([KABULIWALA])["sadhu_share"] == 1.0  # থাকিতে করিয়া করিতে করিয়াছিল তাহার হইতে
+    assert fm.bengali_register([EVERYDAY])["sadhu_share"] == 0.0  # তার হল বলল করছে করলাম যার
+    values, _ = fm.formality_metrics([MODERN], tokens(MODERN), "bn")
+    assert values["sadhu_share"] == 0.0
+
+
+def test_real_quran_translations_are_cholito():
+    from fixtures import quran_bn_verses
+    from textmad.corpus import sources
+
+    quran_bn_verses()  # skips without the Debian package
+    for path in sources.BUILTIN_SOURCES["quran-bn"]().files:
+        verses = [text for _, _, text in sources.quran_verses(path)]
+        share = fm.bengali_register(verses)["sadhu_share"]
+        assert share < 0.01, path.name  # both translations are in standard cholito prose
 
 
 def test_other_languages_are_not_available():

