@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from textmad.report.tables import UNAVAILABLE, format_rows, render, terminal_table
+from textmad.report.tables import UNAVAILABLE, format_rows, metric_table, render, terminal_table
 from textmad.report.text import display_width
 
 HEADER = ["arm", "seed", "train_tokens", "heldout_ppl", "tail_coverage", "span", "formality_f"]
@@ -49,3 +49,15 @@ def test_terminal_table_fits_width(width):
         assert cell in text
     if width == 200:
         assert text.splitlines()[0].split() == HEADER  # fits as it is
+
+
+def test_metric_table_follows_the_registry():
+    from textmad.evaluate import METRICS
+
+    header, rows = metric_table({"gen-000": {"tail_coverage": 0.5, "heldout_ppl": 120.0, "zipf_exponent": None},
+                                 "replace/gen-001": {"heldout_ppl": 130.0, "unknown": 1.0}})
+    order = [m.name for m in METRICS]
+    assert header == ["source", "heldout_ppl", "tail_coverage"] and order.index("heldout_ppl") < order.index("tail_coverage")
+    assert rows == [["gen-000", 120.0, 0.5], ["replace/gen-001", 130.0, None]]
+    one = render(*metric_table({"gen-000": {"heldout_ppl": 120.0, "tail_coverage": 0.5}}), "table", width=30)
+    assert "heldout_ppl" in one.splitlines()[2]  # one source: transposed, a line per metric

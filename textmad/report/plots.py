@@ -15,7 +15,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from textmad.io import atomic_path, read_json  # noqa: E402
+from textmad import rundir  # noqa: E402
+from textmad.io import atomic_path  # noqa: E402
 from textmad.report.rundir import Run, gen_name, is_number  # noqa: E402
 
 DPI = 150
@@ -43,12 +44,14 @@ def direction(metric: str) -> str:
 
 def unit(metric: str) -> str:
     """The y-axis unit, read off the metric's name (the registry describes metrics but names no unit)."""
-    rules = (("_ppl", "perplexity"), ("_bpb", "bits per byte"), ("_nll", "nats per token"), ("loss", "nats per token"),
+    rules = (("_dist_to_real", "|x - real| / real"), ("_vs_real", "÷ real text"), ("_drift", "difference from real"),
+             ("_ppl", "perplexity"), ("_bpb", "bits per byte"), ("_bpc", "bits per character"),
+             ("_bpw", "bits per word"), ("_nll", "nats per token"), ("loss", "nats per token"),
              ("coverage", "share of band types"), ("_share", "share"), ("_drop", "relative drop"),
              ("distinct_", "share"), ("entropy_", "bits"), ("unseen_mass", "probability"),
              ("self_bleu", "BLEU (0-1)"), ("compression_ratio", "ratio"), ("formality_f", "F-score (0-100)"),
              ("doc_len", "words"), ("_rate", "per word"), ("mean_word_length", "characters"),
-             ("_vs_real", "÷ real text"), ("_drift", "difference"), ("ngram_diversity", "sum of shares"))
+             ("ngram_diversity", "sum of shares"))
     return next((u for key, u in rules if key in metric), "value")
 
 
@@ -71,8 +74,8 @@ def arm_colors(runs: list[Run]) -> dict[str, tuple]:
 def real_values(run: Run) -> dict:
     """The real text's own values (a real held-out sample of the same size, scored like the generated
     text), from generation 0's metrics.json; {} where the run recorded none."""
-    path = run.gen_dir(None, 0) / "metrics.json"
-    real = (read_json(path).get("evaluation") or {}).get("real") if path.is_file() else None
+    path = run.gen_dir(None, 0) / rundir.METRICS
+    real = (rundir.read_gen_json(path).get("evaluation") or {}).get("real") if path.is_file() else None
     return {k: v for k, v in (real or {}).items() if is_number(v)}
 
 
@@ -91,7 +94,7 @@ def own_scale(metric: str) -> bool:
     (a ratio, drop or drift) is already comparable across runs and is never divided again."""
     from textmad.evaluate import METRICS
 
-    return metric not in METRICS or not METRICS[metric].relation
+    return metric not in METRICS or not (METRICS[metric].relation or METRICS[metric].baseline == "gen0")
 
 
 def gen0_divisor(series: dict, metric: str, relative: bool) -> float | None:

@@ -132,6 +132,16 @@ def render(header: list[str], rows: list[list], fmt: str = "table", width: int |
     raise ValueError(f"format {fmt!r}; accepted: {', '.join(FORMATS)}")
 
 
+def metric_table(values: dict[str, dict]) -> tuple[list[str], list[list]]:
+    """Header and raw rows of labelled metric values ({label: {metric: value}}): one row per label,
+    the registered metrics that have a number somewhere as columns, in registry order."""
+    from textmad.evaluate import METRICS
+
+    names = [m.name for m in METRICS if any(is_number(v.get(m.name)) for v in values.values())]
+    return ["source"] + names, [[label] + [v.get(n) if is_number(v.get(n)) else None for n in names]
+                                for label, v in values.items()]
+
+
 def add_format_arguments(p) -> None:
     """--format and --out for a verb that prints a table (compare, eval)."""
     p.add_argument("--format", choices=FORMATS, default="table",
