@@ -109,7 +109,7 @@ def read_summary(path):
         return list(csv.DictReader(f))
 
 
-def test_summary_threshold_and_report_on_a_known_dose_response(tmp_path, capsys):
+def test_summary_threshold_and_report_on_a_known_dose_response(tmp_path, capsys, monkeypatch):
     made_up_sweep(tmp_path)
     code, out, err = sweep_cli(tmp_path, capsys, "--seeds", "0,1,2", "--summarize",
                                extra=("loop.generations=1", "sweep.real_share=[0,0.25,0.5,0.75]"))
@@ -140,6 +140,12 @@ def test_summary_threshold_and_report_on_a_known_dose_response(tmp_path, capsys)
     assert sorted(p.name for p in (sweep_dir / "report" / "plots").iterdir()) == [
         "curves-sweep.png", "dose-response-sweep.png"]
     assert "Student t" in (sweep_dir / "summary.README.md").read_text()
+    # the sweep directory alone is enough to report it again, from anywhere
+    from textmad.report.sweep import is_sweep_dir, report_sweep_dir
+
+    (sweep_dir / "report" / "report.md").unlink()
+    monkeypatch.chdir(tmp_path / "tiny" / "seed-0")
+    assert is_sweep_dir(sweep_dir) and report_sweep_dir(sweep_dir)["md"].read_text() == md
 
 
 def test_refinement_prints_the_shares_between_the_bracketing_points(tmp_path, capsys):

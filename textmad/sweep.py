@@ -63,7 +63,7 @@ def seed_overrides(text: str | None) -> list[str]:
 def _get(recipe: Recipe, key: str):
     node = to_dict(recipe)
     for part in key.split("."):
-        node = node[part]
+        node = (node or {}).get(part)  # an optional mapping left out (corpus.source) has no values
     return node
 
 
@@ -628,7 +628,7 @@ def _refinement(sweep: Sweep, jobs: list[Job]) -> list[Job]:
     return more
 
 
-def write_outputs(sweep: Sweep, jobs: list[Job]) -> None:
+def write_outputs(sweep: Sweep, jobs: list[Job]) -> dict[str, Path]:
     """summary.csv (+ its README), threshold.json and the report, from the runs on disk."""
     series = collect(sweep, jobs)
     rows = summarize(sweep, series)
@@ -656,3 +656,4 @@ def write_outputs(sweep: Sweep, jobs: list[Job]) -> None:
 
     paths = write_sweep_report(sweep, series, thresholds)
     print(f"wrote {sweep.dir / 'summary.csv'}, {sweep.dir / 'threshold.json'} and {paths['html']}")
+    return paths

@@ -179,3 +179,18 @@ def write_sweep_report(sweep, series, thresholds: list[dict]) -> dict[str, Path]
     write_text(paths["md"], to_markdown(blocks, out))
     write_text(paths["html"], page)
     return paths
+
+
+def is_sweep_dir(path: Path) -> bool:
+    """A folder `textmad sweep` wrote: it holds the resolved sweep recipe, sweep.yaml."""
+    return (Path(path) / "sweep.yaml").is_file()
+
+
+def report_sweep_dir(path: Path) -> dict[str, Path]:
+    """Summary, threshold and report of the sweep directory ``path`` from its sweep.yaml, wherever the
+    sweep was started from (its output_dir and name are taken from ``path``)."""
+    from textmad.sweep import plan, refine_jobs_on_disk, write_outputs
+
+    path = Path(path)
+    sweep = plan(str(path / "sweep.yaml"), [f"output_dir={path.parent}", f"name={path.name}"])
+    return write_outputs(sweep, sweep.jobs + refine_jobs_on_disk(sweep))
