@@ -327,3 +327,29 @@ def test_lost_words_appear_in_the_report(report_two, tiny_run_bn):
                    in section
             assert f"| {word} | {gen0:,} | {pool:,} |" in markdown
     assert re.search(r'!\[[^\]]*\]\(plots/lost-tiny-bn\.png\)', markdown)
+
+
+def test_run_table_by_family_with_one_format_per_column(report_en, tiny_run):
+    from textmad.evaluate import METRICS
+
+    out, page = report_en
+    markdown = (out / "report.md").read_text(encoding="utf-8")
+    section = markdown[markdown.index("the run table of tiny"):markdown.index("## How these runs were made")]
+    tables = re.findall(r"\n(\w[\w ()]*):\n\n(\|.*?)\n(?=\n)", section, flags=re.DOTALL)
+    groups = {name: [[c.strip().replace("\\_", "_") for c in line.strip("|").split(" | ")]
+                     for line in table.splitlines() if not line.startswith("|---")] for name, table in tables}
+    assert list(groups)[:2] == ["run", "perplexity"] and "timings (seconds)" in groups
+    for name, (header, *rows) in groups.items():
+        assert header[:2] == ["arm", "generation"]
+        if name in METRICS.families():
+            assert all(METRICS[c].family == name for c in header[2:]), (name, header)
+        for i, column in enumerate(zip(*rows)):
+            numbers = [c for c in column if c != "n/a"]
+            if numbers and all(re.fullmatch(r"-?[\d,]*\.(\d+)", c) for c in numbers):
+                assert len({len(c.split(".")[1]) for c in numbers}) == 1, (name, header[i])
+    header, *rows = groups["run"]
+    seeds = [row[header.index("seed")] for row in rows]
+    assert seeds == [str(r["seed"]) for r in read_jsonl(tiny_run / "metrics.jsonl")]  # no thousands separators
+    # one spelling of a missing value in every table, Markdown and HTML
+    assert "n/a" in section and "| None |" not in markdown and "| — |" not in markdown
+    assert "<td>None</td>" not in page and ">—</td>" not in page

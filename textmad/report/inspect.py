@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from textmad.errors import UserError
 from textmad.text import words
 from textmad.report.rundir import Run, gen_name
+from textmad.report.tables import UNAVAILABLE
 from textmad.report.text import pad, repeated_ngram_spans, visible, wrap_lines
 
 PLAIN_MARKS = ("⟦", "⟧")
@@ -130,7 +131,7 @@ def show_generation(run: Run, arm: str | None, k: int, n: int, style: Style) -> 
     samples = run.samples(arm, k)
     print(style.bold(f"\n{len(samples):,} samples; the first {min(n, len(samples))}:"))
     for s in samples[:n]:
-        print(style.dim(f"\n  [{s.get('id')}] prompt {s.get('prompt_id')} · {s.get('new_tokens', '?')} new tokens"
+        print(style.dim(f"\n  [{s.get('id')}] prompt {s.get('prompt_id')} · {s.get('new_tokens', UNAVAILABLE)} new tokens"
                         f" · {decoding_label(s.get('decoding'))}"))
         if s.get("prompt"):
             print_text("» " + s["prompt"], style)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import html
+import importlib.util
 import json
 import re
 import sys
@@ -248,8 +249,8 @@ def build(runs: list[Run], out: Path, command: str, prompts: int, max_words: int
                                                      *(env.get("packages") or {}).items()] if v)
         git = env.get("git") or {}
         blocks += [Block("h3", run.label),
-                   Block("p", f"Run directory `{run.path}`, made by `{run.command}` on {env.get('device', '?')} "
-                              f"({env.get('num_processes', '?')} process(es)), git commit "
+                   Block("p", f"Run directory `{run.path}`, made by `{run.command}` on {env.get('device', UNAVAILABLE)} "
+                              f"({env.get('num_processes', UNAVAILABLE)} process(es)), git commit "
                               f"{git.get('commit') or 'unknown'}{' (dirty)' if git.get('dirty') else ''}."),
                    Block("p", "Versions: " + (versions or "not recorded")),
                    Block("p", "Seeds: " + (", ".join(f"{k} {v}" for k, v in (env.get("seeds") or {}).items())
@@ -405,6 +406,9 @@ def _kib(path: Path) -> str:
 def main_report(args) -> int:
     if args.prompts < 1 or args.words < 1:
         raise UserError(f"--prompts = {args.prompts}, --words = {args.words}: both must be at least 1")
+    if not args.static and importlib.util.find_spec("plotly") is None:
+        raise UserError("the interactive figures need plotly, which is not installed: pip install 'textmad[report]' "
+                        "(or pass --static to leave them out)")
     runs = open_runs(args.runs)
     if args.out:
         out = Path(args.out)
