@@ -159,6 +159,48 @@ def test_failed_prepare_leaves_the_previous_folder_intact(tmp_path):
     assert load_prepared(out).manifest == good.manifest
 
 
+def test_killed_and_failed_preparations_leave_nothing_behind(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    from conftest import subprocess_env
+
+    cfg = builtin("lee-en", tmp_path / "prepared", max_docs=40)
+    # A preparation killed mid-build leaves its claimed temporary folder beside the output.
+    code = ("import sys, time; from textmad.corpus import prepare; from textmad.recipe import CorpusConfig; "
+            "P = sys.modules['textmad.corpus.prepare']; "
+            "P._build = lambda tmp, *a: (print(tmp, flush=True), time.sleep(60)); "
+            f"prepare(CorpusConfig(name='lee-en', prepared_dir={str(tmp_path / 'prepared')!r}, max_docs=40))")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=subprocess_env())
+    stale = Path(proc.stdout.readline().strip())
+    assert stale.is_dir() and stale.name.startswith(".lee-en-") and ".tmp-" in stale.name
+    proc.kill()
+    proc.wait()
+    assert stale.is_dir()
+    corpus = prepare(cfg)
+    assert not stale.exists() and [p.name for p in corpus.dir.parent.iterdir()] == [corpus.dir.name]
+    # ... and also when the next preparation only reuses the folder.
+    stale.mkdir()
+    assert prepare(cfg).reused and not stale.exists()
+    # A preparation that fails does not leave the prepared_dir it created.
+    with pytest.raises(UserError, match="too small"):
+        prepare(builtin("lee-en", tmp_path / "new" / "prepared", max_docs=2))
+    assert not (tmp_path / "new").exists()
+
+
+@pytest.mark.parametrize("code", ["xx-notalang", "english", "e", "bn--x"])
+def test_language_codes_are_validated(tmp_path, code):
+    path = tmp_path / "docs.txt"
+    path.write_text(doc_paragraphs(20), encoding="utf-8")
+    with pytest.raises(UserError, match=rf"corpus.language = '{code}': not a language code.*Formality metrics "
+                                        rf"exist for en, bn; reference vocabularies for .*\bbn\b"):
+        prepare(local(tmp_path, path, language=code))
+    assert not (tmp_path / "prepared").exists()
+    status = cli_main(["corpus", "prepare", str(path), "--language", code, "--prepared-dir", str(tmp_path / "p")])
+    assert status == 2
+
+
 def test_refuses_to_overwrite_a_folder_that_is_not_a_prepared_corpus(tmp_path):
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "notes.txt").write_text("keep me", encoding="utf-8")

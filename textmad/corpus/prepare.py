@@ -2,17 +2,16 @@
 
 Prepared corpora are cached in a folder named after a hash of the config fields that change the
 content; a folder is reused only when its manifest matches the config, the source files and the
-split files. A new folder is built beside the old one and swapped in by rename, so a failed or
-interrupted preparation never leaves a half-written corpus behind.
+split files. A new folder is built beside the old one and swapped in by rename (``io.atomic_dir``),
+so a failed or interrupted preparation never leaves a half-written corpus behind, and the next
+preparation removes the temporary folder a killed one left.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import regex
@@ -21,8 +20,9 @@ from textmad.corpus.cards import CorpusCard, get_card
 from textmad.corpus.normalize import clean_text, pack
 from textmad.corpus.sources import BUILTIN_SOURCES, Source, hub_source, local_source
 from textmad.corpus.splits import SPLITS, Document, assign, deduplicate, split_stats
+from textmad.corpus.vocab import check_language
 from textmad.errors import UserError
-from textmad.io import read_json, read_jsonl, sha256_file, write_json, write_jsonl
+from textmad.io import atomic_dir, clean_stale, read_json, read_jsonl, sha256_file, write_json, write_jsonl
 from textmad.recipe import CorpusConfig
 
 # Bump when normalisation, splitting or word counting changes what a config produces: old caches are then rebuilt.
@@ -95,6 +95,7 @@ def resolve_source(cfg: CorpusConfig) -> tuple[Source, CorpusCard | None, str]:
     if not cfg.language:
         raise UserError(f"corpus.language (--language on the command line) is required for a {kind} source (an ISO 639-1 code such as en or bn): "
                         f"metrics segment words and pick reference vocabularies by language")
+    check_language(cfg.language)
     source = local_source(cfg.source) if kind == "local" else hub_source(cfg.source)
     return source, None, cfg.language
 
@@ -162,20 +163,6 @@ def _build(tmp: Path, cfg: CorpusConfig, source: Source, card: CorpusCard | None
     return manifest
 
 
-def _swap_in(tmp: Path, out: Path) -> None:
-    if not out.exists():
-        os.rename(tmp, out)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-    os.rename(out, old / out.name)
-    try:
-        os.rename(tmp, out)
-    except OSError:
-        os.rename(old / out.name, out)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
-
-
 def prepare(cfg: CorpusConfig, out_dir: str | Path | None = None, force: bool = False) -> PreparedCorpus:
     """Prepare (or reuse) the splits of ``cfg`` in ``out_dir`` (default: cfg.prepared_dir/<name>-<hash>)."""
     if not (0 < cfg.heldout_share < 1 and 0 <= cfg.fresh_share < 1):
@@ -196,14 +183,17 @@ def prepare(cfg: CorpusConfig, out_dir: str | Path | None = None, force: bool = 
                         f"refusing to overwrite it, choose another output folder")
     config = content_config(cfg)
     files = [{"path": str(p), "sha256": sha256_file(p), "bytes": p.stat().st_size} for p in source.files]
+    if out.parent.is_dir():
+        clean_stale(out)  # temporary folders of a preparation that was killed
     if not force and (manifest := _is_current(out, config, files)):
         return PreparedCorpus(out, manifest, reused=True)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    os.chmod(tmp, 0o755)  # mkdtemp makes it private; a prepared corpus is shared like any output folder
+    created = [p for p in (out.parent, *out.parent.parents) if not p.exists()]
     try:
-        manifest = _build(tmp, cfg, source, card, language, config, files)
-        _swap_in(tmp, out)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        with atomic_dir(out) as tmp:
+            manifest = _build(tmp, cfg, source, card, language, config, files)
+    except BaseException:
+        for folder in created:  # innermost first: a failed preparation leaves no empty folders behind
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
     return PreparedCorpus(out, manifest)

@@ -1,7 +1,40 @@
-"""Reference vocabularies from wordfreq, refusing the languages it would silently answer in English."""
+"""Language codes, and reference vocabularies from wordfreq (refusing the languages it would answer in English)."""
 from __future__ import annotations
 
+import regex
+
 from textmad.errors import UserError
+
+# BCP 47's shape: a 2-3 letter language subtag, then optional script/region/variant subtags.
+_TAG = regex.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
+
+
+def check_language(code: str, key: str = "corpus.language") -> str:
+    """``code`` when it is a valid language tag (ISO 639 language, optional BCP 47 subtags), else a UserError.
+
+    langcodes (installed with wordfreq) knows the registered codes; without it only the shape is checked.
+    """
+    try:
+        import langcodes
+        valid = langcodes.tag_is_valid(code)
+    except ImportError:
+        valid = bool(_TAG.fullmatch(code))
+    if not valid:
+        from textmad.evaluate.formality import LANGUAGES
+
+        raise UserError(f"{key} = {code!r}: not a language code; give an ISO 639-1 code such as en, bn or sw, "
+                        f"optionally with a region (en-GB, bn-IN). Formality metrics exist for "
+                        f"{', '.join(LANGUAGES)}; reference vocabularies for {', '.join(wordfreq_languages())} "
+                        f"(every other language uses the train split as its tail reference)")
+    return code
+
+
+def wordfreq_languages() -> list[str]:
+    try:
+        import wordfreq
+    except ImportError:
+        return ["none (wordfreq is not installed: pip install 'wordfreq>=3.1')"]
+    return sorted(wordfreq.available_languages())
 
 
 def reference_frequencies(language: str, n_words: int) -> dict[str, float]:
@@ -12,7 +45,7 @@ def reference_frequencies(language: str, n_words: int) -> dict[str, float]:
         raise UserError("reference vocabularies need wordfreq: pip install 'wordfreq>=3.1'") from None
     if n_words < 1:
         raise UserError(f"n_words = {n_words}: ask for at least one reference word")
-    available = sorted(wordfreq.available_languages())
+    available = wordfreq_languages()
     if language not in available:
         raise UserError(f"wordfreq has no word list for language {language!r} (it would silently use English); "
                         f"languages it has: {', '.join(available)}. Use the train split as the reference "
