@@ -181,7 +181,7 @@ def test_summary_refuses_runs_of_another_recipe(tmp_path, capsys):
     code, _, err = sweep_cli(tmp_path, capsys, "--seeds", "0,1", "--summarize",
                              extra=("loop.generations=1", "sweep.real_share=[0,0.5]"))
     assert code == 2
-    assert "seed-1/recipe.yaml" in err and "Differing keys: train.epochs" in err
+    assert "seed-1/recipe.yaml" in err and "Differing keys (run -> sweep): train.epochs: 3.0 -> 1.0." in err
     assert not (tmp_path / "tiny" / "summary.csv").exists()
 
 

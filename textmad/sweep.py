@@ -40,12 +40,10 @@ import yaml
 from textmad import rundir, stats
 from textmad.errors import UserError
 from textmad.io import write_json, write_text
+from textmad.report.rundir import is_number, metric_columns
 from textmad.rundir import GEN0, gen_dir, is_done
-from textmad.recipe import (SweepConfig, Recipe, SweptKey, arm_name, dump_yaml, load_recipe, sweep_arm,
+from textmad.recipe import (SweepConfig, Recipe, arm_name, dump_yaml, load_recipe, sweep_arm,
                             threshold_metric, to_dict)
-
-SUMMARY_KINDS = ("value", "worsening", "paired")
-
 
 # ---------------------------------------------------------------- seeds and grid points
 
@@ -289,33 +287,21 @@ class ArmSeries:
 
 
 # keys that may differ between the runs of one sweep: where they live, which seed, which arms
-IGNORED_KEYS = ("name", "output_dir", "seed", "seeds", "loop.arms", "sweep.", "corpus.prepared_dir", "model.cache_dir")
-
-
-def _flat(obj, prefix=""):
-    if isinstance(obj, dict):
-        out = {}
-        for key, value in obj.items():
-            out.update(_flat(value, f"{prefix}{key}."))
-        return out
-    return {prefix[:-1]: obj}
+IGNORED_KEYS = ("name", "seed", "seeds", "loop.arms", "sweep.")
 
 
 def check_same_recipe(expected: Recipe, stored_path: Path) -> None:
     """Refuse a run made from another recipe than the sweep's, naming the keys that differ."""
-    stored = _flat(yaml.safe_load(stored_path.read_text(encoding="utf-8")) or {})
-    wanted = _flat(to_dict(expected))
-    missing = object()
-    diff = [k for k in sorted(set(stored) | set(wanted))
-            if not any(k == i or (i.endswith(".") and k.startswith(i)) for i in IGNORED_KEYS)
-            and stored.get(k, missing) != wanted.get(k, missing)]
+    from textmad.loop import recipe_differences
+
+    stored = yaml.safe_load(stored_path.read_text(encoding="utf-8")) or {}
+    diff = [d for d in recipe_differences(stored, to_dict(expected))
+            if not any(d.startswith(k + ":") or (k.endswith(".") and d.startswith(k)) for k in IGNORED_KEYS)]
     if diff:
-        shown = "; ".join(f"{k}: run has {stored.get(k, '(absent)')!r}, sweep has {wanted.get(k, '(absent)')!r}"
-                          for k in diff[:8])
         raise UserError(f"{stored_path}: this run was made from a different recipe than the sweep's; the "
                         f"summary averages only runs that differ in the swept keys and the seed. Differing "
-                        f"keys: {', '.join(diff)} ({shown}). Summarise it with its own recipe, or rerun it "
-                        f"under a new sweep name.")
+                        f"keys (run -> sweep): {'; '.join(diff)}. Summarise it with its own recipe, or rerun "
+                        f"it under a new sweep name.")
 
 
 def _arm_info(recipe: Recipe) -> dict[str, tuple[str, float | None]]:
@@ -338,8 +324,6 @@ def refine_jobs_on_disk(sweep: Sweep) -> list[Job]:
 
 def collect(sweep: Sweep, jobs: list[Job]) -> list[ArmSeries]:
     """Every (point, arm, seed) of the jobs with its table rows; incomplete or non-finite ones carry why."""
-    from textmad.report.rundir import is_number
-
     metric = threshold_metric(sweep.recipe)
     last = sweep.generations
     out = []
@@ -362,18 +346,12 @@ def collect(sweep: Sweep, jobs: list[Job]) -> list[ArmSeries]:
                 series.failed = f"{state}: generations {done[-1] if done else 'none'} of {last} finished" \
                     if done else f"{state}: no generation finished"
             else:
-                bad = [k for k, row in sorted(series.rows.items())
-                       if not is_number(row.get(metric)) or not is_number(row.get("train_loss", 0.0))]
+                bad = [k for k, row in sorted(series.rows.items()) if not is_number(row.get(metric))
+                       or (row.get("train_loss") is not None and not is_number(row["train_loss"]))]
                 if bad:
-                    series.failed = f"non-finite {metric} or loss at generation {bad[0]}"
+                    series.failed = f"missing or non-finite {metric} or loss at generation {bad[0]}"
             out.append(series)
     return out
-
-
-def _numeric_metrics(series: list[ArmSeries]) -> list[str]:
-    from textmad.report.rundir import metric_columns
-
-    return metric_columns([row for s in series for row in s.rows.values()])
 
 
 def _baseline(sweep: Sweep, arms: list[str]) -> str:
@@ -386,7 +364,7 @@ def summarize(sweep: Sweep, series: list[ArmSeries]) -> list[dict]:
 
     metric = threshold_metric(sweep.recipe)
     better = METRICS[metric].higher_is_better
-    metrics = _numeric_metrics(series)
+    metrics = metric_columns([row for s in series for row in s.rows.values()])
     rows = []
     points = list(dict.fromkeys(s.point for s in series))
     for point in points:
@@ -404,31 +382,27 @@ def summarize(sweep: Sweep, series: list[ArmSeries]) -> list[dict]:
                              "real_share": "" if share is None else share, "metric": metric, "kind": "failed",
                              "n": 0, "failed": failed})
                 continue
+
+            def emit(k, kind, name, values: dict, versus="", interval=None):
+                interval = interval or stats.t_interval(list(values.values()))
+                rows.append({"point": point, "arm": arm, "mode": mode, "real_share": "" if share is None else share,
+                             "generation": k, "metric": name, "kind": kind, "versus": versus, "n": interval.n,
+                             **{key: _num(getattr(interval, key)) for key in ("mean", "sd", "low", "high")},
+                             "seeds": " ".join(map(str, values)), "failed": failed})
+
             for k in sorted({k for s in ok for k in s.rows}):
-                def emit(kind, name, interval, seeds, versus=""):
-                    rows.append({"point": point, "arm": arm, "mode": mode,
-                                 "real_share": "" if share is None else share, "generation": k, "metric": name,
-                                 "kind": kind, "versus": versus, "n": interval.n,
-                                 **{key: _num(getattr(interval, key)) for key in ("mean", "sd", "low", "high")},
-                                 "seeds": " ".join(map(str, seeds)), "failed": failed})
                 for name in metrics:
-                    values = {s.seed: s.rows[k][name] for s in ok if _finite(s.rows.get(k, {}).get(name))}
-                    emit("value", name, stats.t_interval(list(values.values())), list(values))
+                    values = {s.seed: s.rows[k][name] for s in ok if is_number(s.rows.get(k, {}).get(name))}
+                    emit(k, "value", name, values)
                     if arm != base:
                         other = {s: good[(base, s)].rows[k][name] for s in values
-                                 if (base, s) in good and _finite(good[(base, s)].rows.get(k, {}).get(name))}
-                        diff = stats.paired_difference(values, other)
-                        emit("paired", name, diff, [s for s in values if s in other], versus=base)
+                                 if (base, s) in good and is_number(good[(base, s)].rows.get(k, {}).get(name))}
+                        emit(k, "paired", name, {s: v for s, v in values.items() if s in other}, versus=base,
+                             interval=stats.paired_difference(values, other))
                 worse = {s.seed: stats.worsening(s.rows[k][metric], s.rows[0][metric], better) for s in ok
-                         if 0 in s.rows and _finite(s.rows.get(k, {}).get(metric))}
-                emit("worsening", metric, stats.t_interval(list(worse.values())), list(worse))
+                         if 0 in s.rows and is_number(s.rows.get(k, {}).get(metric))}
+                emit(k, "worsening", metric, worse)
     return rows
-
-
-def _finite(value) -> bool:
-    from textmad.report.rundir import is_number
-
-    return is_number(value)
 
 
 def _num(value):
