@@ -353,3 +353,14 @@ def test_run_table_by_family_with_one_format_per_column(report_en, tiny_run):
     # one spelling of a missing value in every table, Markdown and HTML
     assert "n/a" in section and "| None |" not in markdown and "| — |" not in markdown
     assert "<td>None</td>" not in page and ">—</td>" not in page
+
+
+def test_scales_follow_the_values(report_en, report_two):
+    from textmad.report.plots import log_scale
+
+    # the decoding report's held-out perplexity (183.5 to 215,190) needs a log axis; bits per byte does not
+    assert log_scale([183.5, 1_000.0, 215_190.0]) and not log_scale([3.7, 3.8, 3.9])
+    assert not log_scale([0.0, 0.5, 100.0])  # a zero has no logarithm
+    # runs of different languages are each drawn relative to their own generation 0
+    assert "divided by its own generation 0" in report_two[1]
+    assert "divided by its own generation 0" not in report_en[1]
