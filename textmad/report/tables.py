@@ -59,10 +59,12 @@ def _numeric(column: list) -> bool:
     return all(is_number(v) or v is None for v in column)
 
 
-def _text_table(header: list[str], cells: list[list[str]], right: list[bool]) -> str:
-    widths = [max(display_width(c) for c in col) for col in zip(header, *cells)]
+def _text_table(header: list[str] | list[list[str]], cells: list[list[str]], right: list[bool]) -> str:
+    """Padded columns under one header line (or several stacked ones), a rule, then the cells."""
+    headers = header if header and isinstance(header[0], list) else [header]
+    widths = [max(display_width(c) for c in col) for col in zip(*headers, *cells)]
     return "\n".join("  ".join(pad(c, w, right=r) for c, w, r in zip(row, widths, right)).rstrip()
-                     for row in [header, ["-" * w for w in widths], *cells])
+                     for row in [*headers, ["-" * w for w in widths], *cells])
 
 
 def _width(header: list[str], cells: list[list[str]]) -> int:
@@ -71,19 +73,17 @@ def _width(header: list[str], cells: list[list[str]]) -> int:
 
 def terminal_table(header: list[str], rows: list[list], width: int | None = None, keys: int = 1) -> str:
     """A plain-text table within ``width`` columns (default: the terminal's): as it is when it fits,
-    else transposed (one line per column, one column per row) when that fits, else cut into blocks of
-    columns that each repeat the ``keys`` leading key columns."""
+    else transposed (a line per column, the ``keys`` leading key columns stacked as header lines)
+    when that fits, else cut into blocks of columns that each repeat the key columns."""
     width = width or shutil.get_terminal_size((100, 24)).columns
     cells = format_rows(header, rows)
     right = [_numeric([row[i] for row in rows]) if rows else False for i in range(len(header))]
     if _width(header, cells) <= width:
         return _text_table(header, cells, right)
-    # transposed: the key columns, joined, head each column; each former column becomes a line
-    t_header = ["/".join(header[:keys])] + [" / ".join(row[:keys]) for row in cells]
+    t_headers = [[name] + [row[i] for row in cells] for i, name in enumerate(header[:keys])]
     t_cells = [[name] + [row[i] for row in cells] for i, name in enumerate(header) if i >= keys]
-    t_right = [False] + [True] * len(cells)
-    if _width(t_header, t_cells) <= width or len(cells) <= 1:
-        return _text_table(t_header, t_cells, t_right)
+    if _width(t_headers[0], t_headers[1:] + t_cells) <= width or len(cells) <= 1:
+        return _text_table(t_headers, t_cells, [False] + [True] * len(cells))
     blocks, start = [], keys
     while start < len(header):
         end = start + 1
