@@ -129,3 +129,7 @@ def test_table_fits_the_terminal(tiny_run, tiny_run_bn, width):
     # every figure is still there: transposed (one line per metric) or cut into blocks of columns
     for m in ("heldout_bpb", "distinct_1", "tail_coverage"):
         assert m in out
+    if width == 100:  # six rows fit transposed: a line per metric under the stacked source/lang/arm lines
+        lines = out.splitlines()
+        assert [line.split()[0] for line in lines[:4]] == ["source", "lang", "arm", "generation"]
+        assert any(line.startswith("heldout_bpb ") for line in lines)
