@@ -236,7 +236,8 @@ def score_texts(texts: list[str], *, language: str, cfg: EvaluateConfig, referen
     baseline at the same sample sizes. ``gen0_values``: generation 0's values for ``*_vs_gen0``.
     """
     families = [f for f in METRICS.model_free_families() if f in cfg.metrics]
-    docs_tokens = [word_tokens(t) for t in texts]
+    own = reference.texts is texts and reference.tokens is not None  # the pool scored as itself: tokenize once
+    docs_tokens = reference.tokens if own else [word_tokens(t) for t in texts]
     scores = _model_free(texts, docs_tokens, families, language, reference, cfg)
     scores.info = {"sample": {"seed": cfg.seed, "tail_words": cfg.tail.sample_words,
                               "diversity_words": cfg.diversity.sample_words,
@@ -253,7 +254,7 @@ def score_texts(texts: list[str], *, language: str, cfg: EvaluateConfig, referen
         scores.info["sample"].update({f"real_{k}": v for k, v in real_scores.info["sample"].items()})
         scores.info["sample"]["real_documents"] = len(real)
         scores.info["real"] = real_scores.values
-    if "tail" in families and reference.tokens is not None and reference.bands is not None:
+    if "tail" in families and reference.tokens is not None and reference.bands is not None and not own:
         pool_sample = div.sample_documents(reference.tokens, cfg.tail.sample_words, cfg.seed)
         if pool_sample is not None:
             pool = tl.tail_metrics([w for d in pool_sample for w in d], reference.bands, cfg.tail.torso_ranks)
