@@ -17,11 +17,14 @@ done
 
 mkdir -p "$root"
 root="$(cd "$root" && pwd)"
-work="$(mktemp -d)"
+work="$(mktemp -d)"  # private: mode 0700, owned by whoever runs the script
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-# apt-get download runs as the _apt user when started as root; it must be able to write here.
-chmod 777 "$work"
+# Started as root, apt-get download drops to the _apt user, who must be able to write here: hand the
+# private folder to _apt (still closed to every other user) instead of opening it to all.
+if [ "$(id -u)" = 0 ] && id _apt >/dev/null 2>&1; then
+    chown _apt "$work"
+fi
 
 for package in "${packages[@]}"; do
     if ! apt-get download "$package"; then

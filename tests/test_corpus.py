@@ -115,6 +115,38 @@ def test_missing_debian_package_names_the_install_command(monkeypatch, tmp_path)
         prepare(builtin("quran-bn", tmp_path))
 
 
+def test_install_script_downloads_into_a_private_folder(tmp_path):
+    import os
+    import shutil
+    import subprocess
+
+    if not all(shutil.which(t) for t in ("dpkg", "dpkg-deb")):
+        pytest.skip("needs dpkg")
+    pkg = tmp_path / "pkg"
+    (pkg / "DEBIAN").mkdir(parents=True)
+    (pkg / "DEBIAN" / "control").write_text("Package: fake-corpus\nVersion: 1.0\nArchitecture: all\n"
+                                            "Maintainer: t <t@example.org>\nDescription: test\n", encoding="utf-8")
+    (pkg / "usr/share/fake").mkdir(parents=True)
+    (pkg / "usr/share/fake/text.txt").write_text("words", encoding="utf-8")
+    deb = tmp_path / "fake-corpus_1.0_all.deb"
+    subprocess.run(["dpkg-deb", "--build", str(pkg), str(deb)], check=True, capture_output=True)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    # A stand-in for apt-get that records the folder it downloads into.
+    (bin_dir / "apt-get").write_text(f"#!/bin/sh\nstat -c '%a %U' . > {tmp_path / 'mode'}\ncp {deb} .\n")
+    (bin_dir / "apt-get").chmod(0o755)
+    script = Path(sources.INSTALL_DEBIAN)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(["bash", str(script), str(tmp_path / "root"), "fake-corpus"], env=env,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "root/usr/share/fake/text.txt").read_text(encoding="utf-8") == "words"
+    mode, owner = (tmp_path / "mode").read_text().split()
+    assert mode == "700"  # never opened to every user
+    assert owner == ("_apt" if os.geteuid() == 0 and subprocess.run(["id", "_apt"], capture_output=True).returncode == 0
+                     else subprocess.run(["id", "-un"], capture_output=True, text=True).stdout.strip())
+
+
 def test_other_gensim_version_is_refused(monkeypatch, tmp_path):
     monkeypatch.setattr(sources.importlib.metadata, "version", lambda name: "4.3.3")
     with pytest.raises(UserError, match=r"found gensim 4\.3\.3.*pip install gensim==4\.4\.0"):
