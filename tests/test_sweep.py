@@ -207,6 +207,17 @@ def test_bad_input_is_refused_before_anything_runs(tmp_path, capsys, args, messa
     assert list(tmp_path.iterdir()) == []
 
 
+def test_summarize_before_any_run_and_seeds_inside_a_single_run_are_refused(tmp_path, capsys):
+    code, _, err = sweep_cli(tmp_path, capsys, "--summarize", extra=("sweep.real_share=[0.5]",))
+    assert code == 2 and "no run of this sweep has started yet" in err and list(tmp_path.iterdir()) == []
+    single = load_recipe(TINY, [f"output_dir={tmp_path}"])
+    write_text(single.run_dir / "recipe.yaml", dump_yaml(single))
+    (single.run_dir / "gen-000").mkdir()
+    assert main(["run", TINY, f"output_dir={tmp_path}", "--seeds", "0,1"]) == 2
+    assert "is the run directory of a single-seed run" in capsys.readouterr().err
+    assert sorted(p.name for p in single.run_dir.iterdir()) == ["gen-000", "recipe.yaml"]
+
+
 def test_run_refuses_duplicate_seeds(tmp_path, capsys):
     assert main(["run", TINY, f"output_dir={tmp_path}", "--seeds", "0,0"]) == 2
     assert "seeds lists [0] more than once" in capsys.readouterr().err

@@ -90,6 +90,9 @@ def run_recipes(recipe: Recipe, source: str = "recipe") -> list[Recipe]:
     if not recipe.seeds:
         return [recipe]
     where = Path(recipe.output_dir) / recipe.name
+    if rundir.is_run_dir(where):
+        raise UserError(f"{source}: {where} is the run directory of a single-seed run; runs with several seeds "
+                        f"go in a folder of their own (NAME/seed-S): give --new-name NAME or set name")
     point = point_name(recipe, source)
     if point:
         where /= point
@@ -552,11 +555,15 @@ def main_sweep(args) -> int:
         for job in jobs + _refinement(sweep, jobs):
             print(job.command(args.print_commands))
         return 0
-    write_text(sweep.dir / "sweep.yaml", dump_yaml(sweep.recipe))
     started = time.perf_counter()
     jobs = list(sweep.jobs) + refine_jobs_on_disk(sweep)
+    if args.summarize and not any((job.run_dir / "recipe.yaml").is_file() for job in jobs):
+        raise UserError(f"{sweep.dir}: no run of this sweep has started yet, so there is nothing to summarise; "
+                        f"run `textmad sweep {args.recipe}` (or the commands of --print-commands) first")
     if not args.summarize:
         _check_pools(sweep)
+    write_text(sweep.dir / "sweep.yaml", dump_yaml(sweep.recipe))
+    if not args.summarize:
         failed = execute(jobs, args.jobs, sweep.dir / "logs")["failed"]
         for _ in range(sweep.recipe.sweep.refine_rounds):
             more = _refinement(sweep, jobs)
