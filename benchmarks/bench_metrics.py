@@ -2,10 +2,9 @@
 
     python benchmarks/bench_metrics.py [--words 1000000] [--repeats 3]
 
-Input: about 1 million word tokens of real English (the Wikipedia dump shipped in gensim's test
-data, prose via gensim's filter_wiki, repeated as needed) and of Bengali (the Quran-bn translations
-of Debian's texlive-lang-other, TeX macros stripped crudely; under /usr/share or $TEXTMAD_DEBIAN_ROOT),
-cut into documents of about 200 words. Prints medians of repeated timings and the ratios:
+Input: about 1 million word tokens of real English (the built-in corpus wiki-en) and of Bengali
+(quran-bn), prepared by textmad's own corpus code exactly as a run prepares them (cached in the
+default prepared folder), repeated as needed and cut into documents of about 200 words. Prints medians of repeated timings and the ratios:
 - every model-free metric (score_texts: tail, diversity, formality without the spaCy tagger) at a
   sample of the full size, per language, and the two together;
 - compression ratio and n-gram diversity against the ``diversity`` package on the same strings
@@ -16,46 +15,25 @@ cut into documents of about 200 words. Prints medians of repeated timings and th
 from __future__ import annotations
 
 import argparse
-import bz2
 import gzip
 import os
-import re
 import statistics
 import time
-from pathlib import Path
 
+from textmad.corpus import SPLITS, prepare
 from textmad.evaluate import diversity as div
 from textmad.evaluate import formality as fm
 from textmad.evaluate.score import Reference, score_texts
 from textmad.text import tokens
-from textmad.recipe import EvaluateConfig
+from textmad.recipe import CorpusConfig, EvaluateConfig
 
 DOC_WORDS = 200
-QURAN = "usr/share/texlive/texmf-dist/tex/latex/quran-bn"
 
 
-def english_text() -> str:
-    import gensim
-    from gensim.corpora.wikicorpus import extract_pages, filter_wiki
-
-    path = (Path(gensim.__file__).parent / "test" / "test_data" /
-            "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2")
-    with bz2.open(path, "rb") as f:
-        return "\n".join(filter_wiki(markup) for _, markup, _ in extract_pages(f)
-                         if not markup.lstrip().lower().startswith("#redirect"))
-
-
-def bengali_text() -> str:
-    roots = [os.environ.get("TEXTMAD_DEBIAN_ROOT", ""), "/", "/tmp/deb/x"]
-    for root in roots:
-        folder = Path(root or "/") / QURAN
-        files = sorted(folder.glob("qurantext-bn*.translation.def"))
-        if files:
-            text = "\n".join(p.read_text(encoding="utf-8") for p in files)
-            text = re.sub(r"\\qt@no\{[^}]*\}", " ", text)
-            return re.sub(r"\\[A-Za-z@]+", " ", text).replace("{", " ").replace("}", " ")
-    raise SystemExit(f"Quran-bn text not found under {roots} (apt-get download texlive-lang-other and set "
-                     f"TEXTMAD_DEBIAN_ROOT to where it is extracted)")
+def corpus_text(name: str) -> str:
+    """Every split of a built-in corpus as the loop prepares it (`textmad corpus prepare NAME`), joined."""
+    corpus = prepare(CorpusConfig(name=name))
+    return "\n".join(doc["text"] for split in SPLITS for doc in corpus.split(split))
 
 
 def documents(text: str, n_words: int) -> list[str]:
@@ -178,8 +156,8 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     print(f"cores available: {len(os.sched_getaffinity(0))}")
-    en = documents(english_text(), args.words)
-    bn = documents(bengali_text(), args.words)
+    en = documents(corpus_text("wiki-en"), args.words)
+    bn = documents(corpus_text("quran-bn"), args.words)
     tagger = fm._spacy_tagger
     fm._spacy_tagger = lambda: (None, "timed apart")  # the tagger is a model: its own line below
     try:

@@ -37,6 +37,7 @@ def test_the_wheel_holds_every_shipped_recipe(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert SHIPPED and {"textmad/" + p for p in SHIPPED} <= names
     assert "textmad/recipes/accelerate/one-gpu.yaml" in names
+    assert {f"textmad/corpus/cards/{c}.yaml" for c in ("wiki-en", "lee-en", "quran-bn", "dasher-sw")} <= names
 
 
 def test_textmad_from_the_wheel_lists_and_finds_shipped_recipes(wheel, tmp_path):
@@ -54,7 +55,8 @@ def test_textmad_from_the_wheel_lists_and_finds_shipped_recipes(wheel, tmp_path)
     assert where.startswith(str(site))
     listed = textmad("ls")
     assert listed.returncode == 0, listed.stderr
-    recipes = listed.stdout.split("corpora:")[0]
+    recipes, corpora = listed.stdout.split("corpora:")
+    assert "  wiki-en " in corpora and "  quran-bn " in corpora  # the cards are package data
     for path in SHIPPED:
         if "/accelerate/" not in path:
             assert f"  {Path(path).stem} " in recipes

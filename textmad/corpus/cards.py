@@ -1,4 +1,4 @@
-"""Corpus cards: one YAML file per built-in corpus in corpora/, saying what it is and how to get it."""
+"""Corpus cards: one YAML file per built-in corpus (package data in cards/), saying what it is and how to get it."""
 from __future__ import annotations
 
 import dataclasses
@@ -10,7 +10,7 @@ import yaml
 
 from textmad.errors import UserError
 
-CARDS_DIR = Path(__file__).resolve().parents[2] / "corpora"
+CARDS_DIR = Path(__file__).resolve().parent / "cards"  # package data: found in a wheel too
 
 
 @dataclass
@@ -43,7 +43,7 @@ def read_card(path: Path) -> CorpusCard:
 
 
 def list_corpora() -> list[CorpusCard]:
-    """Every built-in corpus, from its card in corpora/, sorted by name."""
+    """Every built-in corpus, from its card in CARDS_DIR, sorted by name."""
     return sorted((read_card(p) for p in CARDS_DIR.glob("*.yaml")), key=lambda c: c.name)
 
 

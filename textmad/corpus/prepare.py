@@ -87,7 +87,7 @@ def resolve_source(cfg: CorpusConfig) -> tuple[Source, CorpusCard | None, str]:
         name = cfg.source.name if cfg.source is not None and cfg.source.name else cfg.name
         card = get_card(name)
         if name not in BUILTIN_SOURCES:
-            raise UserError(f"corpora/{name}.yaml has no loader in textmad.corpus.sources.BUILTIN_SOURCES")
+            raise UserError(f"{card.path} has no loader in textmad.corpus.sources.BUILTIN_SOURCES")
         if cfg.language and cfg.language != card.language:
             raise UserError(f"corpus.language = {cfg.language!r}, but the built-in corpus {name!r} is "
                             f"{card.language!r}; leave corpus.language empty for built-in corpora")
