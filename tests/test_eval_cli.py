@@ -1,19 +1,17 @@
 """`textmad eval` on a run directory, a generation, a prepared corpus and plain files."""
 import csv
 import json
-from pathlib import Path
 
 import pytest
 import yaml
 
+from fixtures import lee_lines
 from textmad.cli import main
 from textmad.io import read_json, read_jsonl, write_json, write_jsonl, write_text
 
 
 def lee_docs():
-    import gensim
-    path = Path(gensim.__file__).parent / "test" / "test_data" / "lee_background.cor"
-    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return list(lee_lines())
 
 
 @pytest.fixture(scope="module")

@@ -1,16 +1,16 @@
 """Generation rows, prompts, token budget, beam and sampling, watermarking."""
 import copy
-from pathlib import Path
 
 import pytest
 from accelerate import Accelerator
 
+from fixtures import lee_path
 from textmad import generate as G
 from textmad import model as M
 from textmad.io import sha256_text
 from textmad.recipe import load_recipe
 
-LEE = Path(__import__("gensim").__file__).parent / "test" / "test_data" / "lee_background.cor"
+LEE = lee_path()
 BENGALI = ["বাংলা ভাষা দক্ষিণ এশিয়ার একটি ইন্দো-আর্য ভাষা।", "ঢাকা বাংলাদেশের রাজধানী এবং বৃহত্তম শহর।"]
 TINY = {"vocab_size": 400, "hidden_size": 32, "num_layers": 1, "num_heads": 2, "intermediate_size": 64,
         "max_position_embeddings": 128, "tokenizer_sample_chars": 60000}

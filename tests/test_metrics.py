@@ -4,10 +4,10 @@ import gzip
 import math
 import random
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
+from fixtures import lee_lines
 from textmad.evaluate import METRICS
 from textmad.evaluate import diversity as div
 from textmad.evaluate import tail as tl
@@ -17,9 +17,7 @@ from textmad.recipe import EvaluateConfig
 
 
 def lee_docs():
-    import gensim
-    path = Path(gensim.__file__).parent / "test" / "test_data" / "lee_background.cor"
-    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return list(lee_lines())
 
 
 # ---------------------------------------------------------------- words

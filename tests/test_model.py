@@ -1,15 +1,15 @@
 """Scratch tokenizer and model, pretrained loading, LoRA, save/load round trips."""
-from pathlib import Path
 
 import pytest
 import torch
 from accelerate import Accelerator
 
+from fixtures import lee_path
 from textmad import model as M
 from textmad.errors import UserError
 from textmad.recipe import load_recipe
 
-LEE = Path(__import__("gensim").__file__).parent / "test" / "test_data" / "lee_background.cor"
+LEE = lee_path()
 BENGALI = ["বাংলা ভাষা দক্ষিণ এশিয়ার একটি ইন্দো-আর্য ভাষা।",
            "রবীন্দ্রনাথ ঠাকুর ১৯১৩ সালে সাহিত্যে নোবেল পুরস্কার পান।",
            "ঢাকা বাংলাদেশের রাজধানী এবং বৃহত্তম শহর।"]

@@ -1,17 +1,15 @@
 """Perplexity: agreement with the transformers guide "Perplexity of fixed-length models"."""
 import math
-from pathlib import Path
 
 import pytest
 import torch
 
+from fixtures import lee_lines
 from textmad.evaluate.perplexity import _windows, perplexity
 
 
 def lee_docs():
-    import gensim
-    path = Path(gensim.__file__).parent / "test" / "test_data" / "lee_background.cor"
-    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return list(lee_lines())
 
 
 @pytest.fixture(scope="module")

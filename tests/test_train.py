@@ -1,16 +1,16 @@
 """The Accelerate training loop: loss falls, determinism, NaN detection, epochs, logs."""
-from pathlib import Path
 
 import pytest
 import torch
 from accelerate import Accelerator
 
+from fixtures import lee_path
 from textmad import model as M
 from textmad.io import read_jsonl
 from textmad.recipe import load_recipe
 from textmad.train import NonFiniteLoss, document_ids, pack, split_validation, train
 
-LEE = Path(__import__("gensim").__file__).parent / "test" / "test_data" / "lee_background.cor"
+LEE = lee_path()
 TINY = {"vocab_size": 400, "hidden_size": 32, "num_layers": 1, "num_heads": 2, "intermediate_size": 64,
         "max_position_embeddings": 64, "tokenizer_sample_chars": 60000}
 
