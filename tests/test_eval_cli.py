@@ -144,4 +144,4 @@ def test_eval_bad_jsonl_is_a_clean_error(tmp_path, capsys):
     write_jsonl(bad, [{"text": "a real sentence of words"}, {"text": 42}])
     assert main(["eval", str(bad)]) == 2
     err = capsys.readouterr().err
-    assert "row 2" in err and "int" in err and "Traceback" not in err
+    assert "bad.jsonl:2" in err and "int" in err and "Traceback" not in err

@@ -9,7 +9,8 @@ TARGET may be
   ``--replace`` rewrites the run's own metrics.json files and table;
 - a generation folder (``gen-000/`` or ``<arm>/gen-00k/``): that generation (and generation 0);
 - a prepared corpus (``manifest.json`` + split files): its train split (``score.score_corpus``);
-- a ``.txt`` file (documents separated by blank lines) or a ``.jsonl`` file (a "text" field).
+- a ``.txt`` file (documents separated by blank lines), a ``.jsonl`` file (a "text" field) or a
+  ``.parquet`` file, read by ``textmad.corpus.read_documents`` exactly as ``corpus prepare`` reads it.
   Tail coverage needs a reference vocabulary other than the text itself: ``--reference`` names a
   prepared corpus (its train split ranks the vocabulary, its held-out split is the real baseline)
   or another .txt/.jsonl file; without one the band coverages are unavailable.
@@ -25,7 +26,7 @@ from pathlib import Path
 
 from textmad import rundir as rd
 from textmad.errors import UserError
-from textmad.io import read_jsonl, write_json
+from textmad.io import write_json
 
 NOTE_MODEL_FREE = "model-free metrics only (tail, diversity, formality): a corpus or file has no model"
 
@@ -48,24 +49,14 @@ def configure_eval(p):
 
 
 def _texts_from_file(path: Path) -> list[str]:
-    if path.suffix == ".jsonl":
-        rows = read_jsonl(path)
-        texts = []
-        for i, row in enumerate(rows, 1):
-            if not isinstance(row, dict) or "text" not in row:
-                raise UserError(f"{path}, row {i}: JSONL rows need a \"text\" field"
-                                + (f"; this row has {sorted(row)}" if isinstance(row, dict) else ""))
-            if not isinstance(row["text"], str):
-                raise UserError(f"{path}, row {i}: \"text\" is {type(row['text']).__name__} {row['text']!r}; "
-                                f"accepted: a string")
-            if row["text"].strip():
-                texts.append(row["text"])
-        return texts
-    if path.suffix == ".txt":
-        text = path.read_text(encoding="utf-8")
-        return [d.strip() for d in text.split("\n\n") if d.strip()]
-    raise UserError(f"{path}: not a run directory, a generation folder or a prepared corpus, and not a "
-                    f".txt or .jsonl file")
+    """The documents of a .txt/.jsonl/.parquet file, read as `corpus prepare` reads it (one reader)."""
+    from textmad.corpus import read_documents
+    from textmad.corpus.sources import LOCAL_FORMATS
+
+    if path.suffix.lower() not in LOCAL_FORMATS:
+        raise UserError(f"{path}: not a run directory, a generation folder or a prepared corpus, and not a "
+                        f"{', '.join(LOCAL_FORMATS)} file")
+    return [text.strip() for _, text in read_documents(path).rows]
 
 
 def _file_cfg(args):
