@@ -328,9 +328,6 @@ class EvaluateConfig:
 
 # ---------------------------------------------------------------- sweep
 
-SWEEP_MODES = ("augment", "fresh")  # the modes whose real share is a knob
-
-
 @dataclass
 class SweptKey:
     """One more recipe key for `textmad sweep`: each value gets its own run directories."""

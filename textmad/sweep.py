@@ -146,7 +146,6 @@ class Job:
 class Sweep:
     recipe: Recipe            # the sweep recipe with its overrides, seeds resolved
     path: str                 # the recipe file, as given
-    overrides: list[str]      # the user's overrides, passed on to every run
     jobs: list[Job] = field(default_factory=list)
 
     @property
@@ -166,7 +165,7 @@ def plan(path: str, overrides: list[str], seeds: str | None = None) -> Sweep:
     if not recipe.sweep.real_share and not recipe.sweep.keys:
         raise UserError(f"{path}: nothing to sweep; add a sweep section, for example "
                         f"sweep: {{real_share: [0, 0.25, 0.5], modes: [fresh]}} (see recipes/sweep.yaml)")
-    sweep = Sweep(recipe, path, list(overrides))
+    sweep = Sweep(recipe, path)
     for point in grid_points(recipe):
         point_args = [_override(k, v) for k, v in point.items()]
         for seed in recipe.seeds:
