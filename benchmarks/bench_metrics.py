@@ -18,7 +18,9 @@ import argparse
 import gzip
 import os
 import statistics
+import sys
 import time
+from pathlib import Path
 
 from textmad.corpus import SPLITS, prepare
 from textmad.evaluate import diversity as div
@@ -26,6 +28,9 @@ from textmad.evaluate import formality as fm
 from textmad.evaluate.score import Reference, score_texts
 from textmad.text import tokens
 from textmad.recipe import CorpusConfig, EvaluateConfig
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from fixtures import tiny_llama  # noqa: E402  (the tests' one tiny-model builder)
 
 DOC_WORDS = 200
 
@@ -128,21 +133,10 @@ def bench_tagger(docs, n_words=20000):
 
 def bench_perplexity(docs, repeats):
     import torch
-    from tokenizers import Tokenizer, models, pre_tokenizers, processors, trainers
-    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
-
     from textmad.evaluate.perplexity import perplexity
 
-    tok = Tokenizer(models.WordLevel(unk_token="<unk>"))
-    tok.pre_tokenizer = pre_tokenizers.Whitespace()
-    tok.train_from_iterator(docs[:2000], trainers.WordLevelTrainer(vocab_size=2000,
-                                                                   special_tokens=["<unk>", "<s>", "<pad>"]))
-    tok.post_processor = processors.TemplateProcessing(single="<s> $A", special_tokens=[("<s>", 1)])
-    tokenizer = PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<s>", unk_token="<unk>", pad_token="<pad>")
-    torch.manual_seed(0)
-    config = LlamaConfig(vocab_size=2000, hidden_size=128, intermediate_size=384, num_hidden_layers=2,
-                         num_attention_heads=4, num_key_value_heads=4, max_position_embeddings=256)
-    model = LlamaForCausalLM(config).eval()
+    model, tokenizer = tiny_llama(docs[:2000], vocab_size=2000, hidden_size=128, intermediate_size=384,
+                                  max_positions=256)
     texts = docs[:200]
     t, r = median_time(lambda: perplexity(model, tokenizer, texts, window=128, stride=64, batch_size=16), repeats)
     print(f"\nperplexity, tiny Llama (2 layers x 128, vocab 2000), window 128 stride 64, {torch.get_num_threads()} "

@@ -5,7 +5,7 @@ import json
 import pytest
 import yaml
 
-from fixtures import lee_lines
+from fixtures import lee_lines, tiny_llama
 from textmad.cli import main
 from textmad.io import read_json, read_jsonl, write_json, write_jsonl, write_text
 
@@ -18,8 +18,6 @@ def lee_docs():
 def run_dir(tmp_path_factory):
     """A finished run written by hand in the layout of DESIGN.md: gen-000 and replace/gen-001."""
     import torch
-    from tokenizers import Tokenizer, models, pre_tokenizers, processors, trainers
-    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
     torch.set_num_threads(1)
     tmp = tmp_path_factory.mktemp("evalrun")
@@ -37,18 +35,11 @@ def run_dir(tmp_path_factory):
     run = tmp / "r"
     write_text(run / "recipe.yaml", yaml.safe_dump(recipe))
     write_json(run / "corpus.json", {"language": "en"})
-    tok = Tokenizer(models.WordLevel(unk_token="<unk>"))
-    tok.pre_tokenizer = pre_tokenizers.Whitespace()
-    tok.train_from_iterator(docs, trainers.WordLevelTrainer(vocab_size=300, special_tokens=["<unk>", "<s>", "<pad>"]))
-    tok.post_processor = processors.TemplateProcessing(single="<s> $A", special_tokens=[("<s>", 1)])
-    tokenizer = PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<s>", unk_token="<unk>",
-                                        pad_token="<pad>", eos_token="<pad>")
-    config = LlamaConfig(vocab_size=300, hidden_size=16, intermediate_size=32, num_hidden_layers=1,
-                         num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=64)
     for k, folder, samples in [(0, run / "gen-000", docs[:30]),
                                (1, run / "replace" / "gen-001", [" ".join(docs[0].split()[:20] * 2)] * 20)]:
-        torch.manual_seed(k)
-        LlamaForCausalLM(config).save_pretrained(folder / "model")
+        model, tokenizer = tiny_llama(docs, vocab_size=300, hidden_size=16, layers=1, heads=2, seed=k,
+                                      eos_token="<pad>")
+        model.save_pretrained(folder / "model")
         tokenizer.save_pretrained(folder / "model")
         write_jsonl(folder / "samples.jsonl", [{"id": str(i), "text": t} for i, t in enumerate(samples)])
         write_jsonl(folder / "train_mix.jsonl", [{"id": str(i), "origin": "real", "text": t}

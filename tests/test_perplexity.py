@@ -4,7 +4,7 @@ import math
 import pytest
 import torch
 
-from fixtures import lee_lines
+from fixtures import lee_lines, tiny_llama
 from textmad.evaluate.perplexity import _windows, perplexity
 
 
@@ -15,20 +15,8 @@ def lee_docs():
 @pytest.fixture(scope="module")
 def tiny():
     """A seeded random tiny Llama and a word-level tokenizer (with BOS) built offline from real text."""
-    from tokenizers import Tokenizer, models, pre_tokenizers, processors, trainers
-    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
-
-    tok = Tokenizer(models.WordLevel(unk_token="<unk>"))
-    tok.pre_tokenizer = pre_tokenizers.Whitespace()
-    tok.train_from_iterator(lee_docs(), trainers.WordLevelTrainer(vocab_size=500,
-                                                                  special_tokens=["<unk>", "<s>", "<pad>"]))
-    tok.post_processor = processors.TemplateProcessing(single="<s> $A", special_tokens=[("<s>", 1)])
-    tokenizer = PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<s>", unk_token="<unk>", pad_token="<pad>")
     torch.set_num_threads(1)  # a tiny model: threads only add overhead on a shared CI machine
-    torch.manual_seed(0)
-    config = LlamaConfig(vocab_size=500, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                         num_attention_heads=4, num_key_value_heads=4, max_position_embeddings=64)
-    return LlamaForCausalLM(config).eval(), tokenizer
+    return tiny_llama(lee_docs())
 
 
 def guide_perplexity(model, tokenizer, text, max_length, stride):
