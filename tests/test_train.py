@@ -8,7 +8,8 @@ from fixtures import lee_path
 from textmad import model as M
 from textmad.io import read_jsonl
 from textmad.recipe import load_recipe
-from textmad.train import NonFiniteLoss, document_ids, pack, split_validation, train
+from textmad.errors import UserError
+from textmad.train import NonFiniteLoss, document_ids, pack, per_process_batch, split_validation, train
 
 LEE = lee_path()
 TINY = {"vocab_size": 400, "hidden_size": 32, "num_layers": 1, "num_heads": 2, "intermediate_size": 64,
@@ -26,7 +27,7 @@ def cache(tmp_path_factory):
 
 def make(cache, **train_cfg):
     r = load_recipe(data={"loop": {"arms": [{"mode": "replace"}]},
-                          "model": {"cache_dir": str(cache), "scratch": TINY},
+                          "model": {"cache_dir": str(cache), "scratch": TINY}, "generate": {"max_new_tokens": 32},
                           "train": {"batch_size": 16, "seq_len": 32, "learning_rate": 1e-2, **train_cfg}})
     model, tok = M.load_base(r, texts(), Accelerator(cpu=True))
     return r, model, tok
@@ -80,7 +81,15 @@ def test_same_seed_gives_identical_weights(cache):
     assert not all(torch.equal(a, b) for a, b in zip(states[0].values(), states[2].values()))
 
 
-def test_non_finite_loss_names_the_step(cache):
-    r, model, tok = make(cache, learning_rate=1e30, schedule="constant", warmup_ratio=0.0, max_steps=20)
-    with pytest.raises(NonFiniteLoss, match=r"gen 3: the training loss is (nan|inf) at step \d+ of 20"):
+def test_non_finite_loss_names_the_step_and_the_clipping(cache):
+    r, model, tok = make(cache, schedule="constant", warmup_ratio=0.0, max_steps=20)
+    r.train.learning_rate = 1e30  # past the recipe's bound: train() itself must catch the divergence
+    with pytest.raises(NonFiniteLoss, match=r"gen 3: the training loss is (nan|inf) at step \d+ of 20 .*"
+                                            r"already clipped \(train.max_grad_norm = 1\)"):
         train(model, tok, texts(), r.train, Accelerator(cpu=True), seed=0, epochs=1.0, desc="gen 3")
+
+
+def test_the_global_batch_splits_evenly_across_processes():
+    assert per_process_batch(16, 1) == 16 and per_process_batch(16, 2) == 8
+    with pytest.raises(UserError, match="train.batch_size = 16 is the global batch.*3 processes.*multiple of 3"):
+        per_process_batch(16, 3)

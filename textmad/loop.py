@@ -1,48 +1,58 @@
-"""`textmad run RECIPE`: the self-consuming loop, its run directory, and resume.
+"""`textmad run RECIPE`: the self-consuming loop and its resume.
 
 Generation 0 trains once on the real train pool (``RUN/gen-000/``) and is shared by every arm; each
 arm then runs generations 1..G in ``RUN/<arm>/gen-00k/``, generation by generation across arms.
-A generation: load the previous generation's weights from disk (or the base model), build its mix
-(``textmad.mix``), train, save, generate samples from prompts cut from real train documents,
-evaluate, and write ``DONE`` last. Every file goes through ``textmad.io`` (temp file + rename), so a
-kill at any moment leaves whole files; a folder without ``DONE`` is removed and redone on resume.
-The RNGs are reseeded from (recipe seed, arm, generation) at the start of every generation and the
-weights come from disk, so a resumed run writes the same samples and metrics as an uninterrupted one.
+A generation runs the stages of the recipe in order, one method each: ``load`` the previous
+generation's weights from disk (or the base model), ``mix`` its training documents
+(``textmad.mix``), ``train`` and save, ``sample`` from prompts cut from real train documents,
+``evaluate``, and ``record`` its metrics and ``DONE`` last. Every file goes through ``textmad.io``
+(temp file + rename), so a kill at any moment leaves whole files; a folder without ``DONE`` is
+removed and redone on resume. The RNGs are reseeded from (recipe seed, arm, generation) at the
+start of every generation and the weights come from disk, so a resumed run writes the same samples
+and metrics as an uninterrupted one. File names, the run table, provenance, the lock and the
+boundary check live in ``textmad.rundir``.
+
+One writer: the main process holds the run directory's lock for the whole run; a second
+``textmad run`` on it stops with an error naming the holder. SIGTERM and SIGINT stop the run
+between two Python steps: the unfinished generation is left without ``DONE``, the finished ones
+are kept, and the same command resumes (exit status 128 + the signal number).
 
 Runs unchanged under ``accelerate launch -m textmad run``: every process trains, generates and
 evaluates; only the main process writes files and prints, and barriers follow each write. Several
 CPU processes come from torchrun: ``ACCELERATE_USE_CPU=1 accelerate launch --multi_gpu --num_processes 2
 -m textmad run ...`` (accelerate's ``--cpu`` launcher starts a single process unless mpirun is installed).
+``train.batch_size`` is the global batch, split evenly across processes, so the steps and the
+learning-rate schedule do not depend on the process count. torchrun's agent forwards SIGTERM and
+SIGINT to the workers; a worker also receives SIGTERM when the launcher dies without forwarding
+(killed with SIGKILL). The launch settings that change results (process count, device type,
+dtype, mixed precision) are recorded in environment.json; a resume that changes them is refused.
 
 Run-level table (``metrics.jsonl`` / ``metrics.csv``): one row per arm and generation, generation 0
-repeated for each arm, with arm, mode, generation, seed, mix_docs, mix_real, mix_fresh,
-mix_synthetic, real_share (measured on the mix), train_loss, val_loss, train_tokens, train_steps,
-samples, sample_tokens, every evaluator metric, and seconds_* timings.
+repeated for each arm, with run, corpus, language, arm, mode, generation, seed, mix_docs, mix_real,
+mix_fresh, mix_synthetic, real_share (measured on the mix), train_loss, val_loss, train_tokens,
+train_steps, samples, sample_tokens, every evaluator metric, and seconds_* timings.
 """
 from __future__ import annotations
 
-import csv
+import contextlib
 import datetime
-import io
+import math
 import os
-import platform
 import shutil
-import subprocess
+import signal
 import sys
 import time
-from importlib import metadata
 from pathlib import Path
 
 import yaml
 
+from textmad import rundir
 from textmad.errors import UserError
-from textmad.io import read_json, read_jsonl, write_json, write_jsonl, write_text
-from textmad.layout import DONE, GEN0, gen_dir, gen_name, is_done
+from textmad.io import write_json, write_jsonl, write_text
 from textmad.mix import ArmPlan, build_mix, derive_seed, plan_arms
-from textmad.recipe import Recipe, arm_name, dump_yaml, load_recipe, to_dict
+from textmad.recipe import Recipe, check_folder_name, dump_yaml, load_recipe, to_dict
+from textmad.rundir import DONE, GEN0, gen_dir, gen_name, inside, is_done, read_gen_json, read_gen_jsonl
 
-PACKAGES = ("torch", "transformers", "accelerate", "datasets", "peft", "sentencepiece", "tokenizers",
-            "safetensors", "numpy", "gguf", "textmad")
 # keys that locate a run rather than define it: changing them does not change a single result
 LOCATION_KEYS = {"output_dir", "corpus.prepared_dir", "model.cache_dir"}
 
@@ -63,10 +73,13 @@ def main_run(args) -> int:
 
     recipe = load_recipe(args.recipe, args.overrides + seed_overrides(args.seeds))
     if args.new_name:
-        if Path(args.new_name).name != args.new_name or args.new_name in (".", ".."):
-            raise UserError(f"--new-name {args.new_name!r}: a run name is one folder name, without '/'")
+        check_folder_name(args.new_name, "--new-name")
         recipe.name = args.new_name
+    rundir.check_writable(recipe.run_dir)
+    stop_with_launcher()
     from accelerate import Accelerator
+
+    from textmad.train import per_process_batch
 
     accelerator = Accelerator()
     launched = int(os.environ.get("WORLD_SIZE", "1"))
@@ -76,12 +89,53 @@ def main_run(args) -> int:
                         f"({accelerator.distributed_type}); on a machine without GPUs run "
                         f"`ACCELERATE_USE_CPU=1 accelerate launch --multi_gpu --num_processes {launched} "
                         f"-m textmad run ...` (accelerate's --cpu launcher starts a single process without mpirun)")
-    for run in run_recipes(recipe, args.recipe):  # one per seed, one after another
-        Loop(run, accelerator, source=args.recipe).run()
+    per_process_batch(recipe.train.batch_size, accelerator.num_processes)
+    try:
+        with stop_on_signals():
+            for run in run_recipes(recipe, args.recipe):  # one per seed, one after another
+                Loop(run, accelerator, source=args.recipe, new_name=bool(args.new_name)).run()
+    except Stopped as e:
+        if accelerator.is_main_process:
+            print(f"textmad run: stopped by {e.signal.name}; the finished generations in {recipe.run_dir} are "
+                  f"kept and the unfinished one is redone on resume: run the same command again", file=sys.stderr)
+        return 128 + e.signal
     return 0
 
 
-# ---------------------------------------------------------------- recipe identity and environment
+# ---------------------------------------------------------------- signals
+
+class Stopped(Exception):
+    """SIGTERM or SIGINT arrived; raised where the run was, so files and the lock are closed on the way out."""
+
+    def __init__(self, signum: int):
+        super().__init__(f"stopped by signal {signum}")
+        self.signal = signal.Signals(signum)
+
+
+@contextlib.contextmanager
+def stop_on_signals():
+    def stop(signum, frame):
+        raise Stopped(signum)
+
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def stop_with_launcher() -> None:
+    """Under torchrun, ask Linux for SIGTERM when the launcher dies: a SIGKILL-ed launcher cannot forward signals."""
+    if "TORCHELASTIC_RUN_ID" not in os.environ or not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+# ---------------------------------------------------------------- recipe identity
 
 def _flatten(obj, prefix=""):
     if isinstance(obj, dict):
@@ -92,106 +146,31 @@ def _flatten(obj, prefix=""):
     return {prefix[:-1]: obj}
 
 
+def _same(a, b) -> bool:
+    return a == b or (isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b))
+
+
 def recipe_differences(stored: dict, current: dict) -> list[str]:
-    """'key: stored -> current' for every dotted key whose value differs (location keys excepted)."""
+    """'key: stored -> current' for every dotted key whose value differs (location keys excepted; NaN equals NaN)."""
     old, new = _flatten(stored), _flatten(current)
     keys = sorted((set(old) | set(new)) - LOCATION_KEYS)
     missing = object()
     return [f"{k}: {old.get(k, missing)!r} -> {new.get(k, missing)!r}".replace(repr(missing), "(absent)")
-            for k in keys if old.get(k, missing) != new.get(k, missing)]
+            for k in keys if not _same(old.get(k, missing), new.get(k, missing))]
 
 
-def _git_commit() -> dict:
-    root = Path(__file__).resolve().parents[1]
+def launch_differences(stored: dict, current: dict) -> list[str]:
+    return [f"{k}: {stored[k]!r} -> {current.get(k)!r}" for k in stored if stored[k] != current.get(k)]
+
+
+@contextlib.contextmanager
+def timed(timings: dict, stage: str):
+    """Add the seconds spent in the block to ``timings[stage]``."""
+    start = time.perf_counter()
     try:
-        head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
-                              text=True, timeout=10)
-        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.TimeoutExpired):
-        return {"commit": None, "dirty": None}
-    if head.returncode:
-        return {"commit": None, "dirty": None}
-    return {"commit": head.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
-
-
-def environment_record(recipe: Recipe, accelerator, plans: list[ArmPlan]) -> dict:
-    import torch
-
-    versions = {}
-    for name in PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
-    device = str(accelerator.device)
-    if accelerator.device.type == "cuda":
-        device += f" ({torch.cuda.get_device_name(accelerator.device)})"
-    seeds = {"recipe": recipe.seed, "corpus": recipe.corpus.seed, "evaluate": recipe.evaluate.seed,
-             "base": derive_seed(recipe.seed, "base"), GEN0: derive_seed(recipe.seed, GEN0, 0)}
-    for plan in plans:
-        for k in range(1, plan.generations + 1):
-            seeds[f"{plan.name}/{gen_name(k)}"] = derive_seed(recipe.seed, plan.name, k)
-    return {
-        "started": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "command": sys.argv,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "packages": versions,
-        "git": _git_commit(),
-        "device": device,
-        "num_processes": accelerator.num_processes,
-        "distributed_type": str(accelerator.distributed_type),
-        "mixed_precision": accelerator.mixed_precision,
-        "torch_threads": torch.get_num_threads(),
-        "seeds": seeds,
-    }
-
-
-# ---------------------------------------------------------------- metrics table
-
-def table_row(metrics: dict, arm: str, mode: str) -> dict:
-    """One flat row of the run table from a generation's metrics.json (generation 0 takes the arm's name)."""
-    mix, train, samples = metrics["mix"], metrics["train"], metrics["samples"]
-    row = {"arm": arm, "mode": mode, "generation": metrics["generation"], "seed": metrics["seed"],
-           "mix_docs": mix["docs"], "mix_real": mix["real"], "mix_fresh": mix["fresh"],
-           "mix_synthetic": mix["synthetic"], "real_share": mix["real_share"],
-           "train_loss": train.get("train_loss"), "val_loss": train.get("val_loss"),
-           "train_tokens": train.get("tokens"), "train_steps": train.get("steps"),
-           "samples": samples["count"], "sample_tokens": samples["new_tokens"]}
-    row.update(metrics["metrics"])
-    row.update({f"seconds_{k}": v for k, v in metrics["timings"].items()})
-    return row
-
-
-def write_table(run_dir: Path, rows: list[dict]) -> None:
-    write_jsonl(run_dir / "metrics.jsonl", rows)
-    columns = list(dict.fromkeys(key for row in rows for key in row))
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    write_text(run_dir / "metrics.csv", buffer.getvalue())
-
-
-def rebuild_table(run_dir: Path, recipe: Recipe) -> int:
-    """Rewrite the run table from the metrics.json of every finished generation; the number of rows."""
-    rows = []
-    for arm in recipe.loop.arms:
-        name = arm_name(arm)
-        for k in range(recipe.loop.generations + 1):
-            folder = gen_dir(run_dir, name, k)
-            if not is_done(folder):
-                continue
-            m = read_json(folder / "metrics.json")
-            try:
-                row = table_row(m, name, arm.mode)
-            except KeyError:  # a metrics.json without the loop's training sections
-                row = {"arm": name, "mode": arm.mode, "generation": k, **m.get("metrics", {})}
-            rows.append({key: v for key, v in row.items() if not isinstance(v, (dict, list))})
-    if rows:
-        write_table(run_dir, rows)
-    return len(rows)
+        yield
+    finally:
+        timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
 
 
 def _fmt(value, spec):
@@ -201,11 +180,12 @@ def _fmt(value, spec):
 # ---------------------------------------------------------------- the loop
 
 class Loop:
-    def __init__(self, recipe: Recipe, accelerator, source: str = "recipe"):
+    def __init__(self, recipe: Recipe, accelerator, source: str = "recipe", new_name: bool = False):
         self.recipe = recipe
         self.acc = accelerator
         self.source = source
-        self.run_dir = recipe.run_dir
+        self.new_name = new_name
+        self.run_dir = inside(Path(recipe.output_dir), recipe.run_dir)
         self.main = accelerator.is_main_process
 
     def log(self, text: str) -> None:
@@ -215,15 +195,39 @@ class Loop:
     def barrier(self) -> None:
         self.acc.wait_for_everyone()
 
+    def agree(self, action) -> None:
+        """Run ``action`` on the main process; a UserError there is raised by every process."""
+        error = None
+        if self.main:
+            try:
+                action()
+            except UserError as e:
+                error = e
+        if self.acc.num_processes > 1:
+            from accelerate.utils import broadcast_object_list
+
+            message = broadcast_object_list([str(error) if error else ""])[0]
+            error = error or (UserError(message) if message else None)
+        if error:
+            raise error
+
     # -------------------------------------------------------- setup
 
     def check_recipe(self) -> bool:
-        """Refuse a changed recipe on resume. True: the run directory holds this recipe already."""
-        stored_path = self.run_dir / "recipe.yaml"
+        """Refuse a changed recipe on resume. True: resume the run directory's finished generations.
+
+        A run directory without a finished generation (no DONE anywhere, e.g. after a crash in
+        generation 0) may be restarted with a changed recipe: it has no results to contradict.
+        """
+        stored_path = self.run_dir / rundir.RECIPE
         if not stored_path.exists():
             return False
         stored = yaml.safe_load(stored_path.read_text(encoding="utf-8")) or {}
         diff = recipe_differences(stored, to_dict(self.recipe))
+        if diff and not rundir.has_finished(self.run_dir):
+            self.log(f"textmad run {self.run_dir}: restarting with a changed recipe, since no generation has "
+                     f"finished; differing keys: " + "; ".join(diff))
+            return False
         if diff:
             raise UserError(
                 f"{self.source}: the run directory {self.run_dir} was started with a different recipe "
@@ -231,14 +235,24 @@ class Loop:
                 "\nRun the stored recipe to resume, or give --new-name NAME to start a new run.")
         return True
 
+    def check_launch(self, launch: dict) -> None:
+        """Refuse to resume under launch settings that change results (process count, device, dtype)."""
+        path = self.run_dir / rundir.ENVIRONMENT
+        stored = rundir.read_run_json(self.run_dir, rundir.ENVIRONMENT).get("launch")
+        diff = launch_differences(stored, launch) if stored and rundir.has_finished(self.run_dir) else []
+        if diff:
+            raise UserError(f"{self.run_dir}: this run was launched with other settings that change results "
+                            f"({path}): " + "; ".join(diff) + ". Launch it as before to resume, or give "
+                            "--new-name NAME to start a new run with these settings.")
+
     def prepare_corpus(self, resuming: bool):
         from textmad.corpus import prepare
 
         with self.acc.main_process_first():
             corpus = prepare(self.recipe.corpus)
-        stored = self.run_dir / "corpus.json"
+        stored = self.run_dir / rundir.CORPUS
         if resuming and stored.exists():
-            then = {k: v.get("sha256") for k, v in read_json(stored)["splits"].items()}
+            then = {k: v.get("sha256") for k, v in rundir.read_run_json(self.run_dir, rundir.CORPUS)["splits"].items()}
             now = {k: v.get("sha256") for k, v in corpus.manifest["splits"].items()}
             if then != now:
                 changed = ", ".join(k for k in now if then.get(k) != now[k])
@@ -253,26 +267,47 @@ class Loop:
         self.texts = {("real", d["id"]): d["text"] for d in self.train_docs}
         self.texts.update({("fresh", d["id"]): d["text"] for d in self.fresh_docs})
 
+    def seeds(self) -> dict:
+        recipe = self.recipe
+        seeds = {"recipe": recipe.seed, "corpus": recipe.corpus.seed, "evaluate": recipe.evaluate.seed,
+                 "base": derive_seed(recipe.seed, "base"), GEN0: derive_seed(recipe.seed, GEN0, 0)}
+        for plan in self.plans:
+            for k in range(1, plan.generations + 1):
+                seeds[f"{plan.name}/{gen_name(k)}"] = derive_seed(recipe.seed, plan.name, k)
+        return seeds
+
+    def write_setup(self, resuming: bool, env: dict) -> None:
+        """recipe.yaml (once), corpus.json and environment.json (earlier sessions kept); main process only."""
+        for stale in self.run_dir.glob(".*.tmp"):  # left by a kill during an atomic write
+            inside(self.run_dir, stale).unlink()
+        if not resuming:
+            write_text(inside(self.run_dir, self.run_dir / rundir.RECIPE), dump_yaml(self.recipe))
+        write_json(inside(self.run_dir, self.run_dir / rundir.CORPUS), self.corpus.manifest)
+        env_path = inside(self.run_dir, self.run_dir / rundir.ENVIRONMENT)
+        if resuming and env_path.exists():
+            earlier = rundir.read_run_json(self.run_dir, rundir.ENVIRONMENT)
+            env["earlier_sessions"] = earlier.pop("earlier_sessions", []) + [
+                {key: earlier.get(key) for key in ("started", "command", "device", "num_processes")}]
+        write_json(env_path, env)
+
     def run(self) -> None:
+        with contextlib.ExitStack() as held:
+            # the lock comes first: what the checks below read cannot change under this process
+            self.agree(lambda: held.enter_context(rundir.hold_lock(self.run_dir)))
+            self.run_locked()
+
+    def run_locked(self) -> None:
         recipe = self.recipe
         resuming = self.check_recipe()
         self.prepare_corpus(resuming)
         self.plans = plan_arms(recipe, len(self.train_docs), len(self.fresh_docs), self.source)
-        env = environment_record(recipe, self.acc, self.plans)
+        env = rundir.environment_record(recipe, self.acc, self.seeds())
+        if resuming:
+            self.check_launch(env["launch"])
         self.barrier()  # every process has seen the run directory as it was before the main process writes
         if self.main:
             # nothing is written before the recipe, the corpus and the arms' needs have been checked
-            for stale in self.run_dir.glob(".*.tmp"):  # left by a kill during an atomic write
-                stale.unlink()
-            if not resuming:
-                write_text(self.run_dir / "recipe.yaml", dump_yaml(recipe))
-            write_json(self.run_dir / "corpus.json", self.corpus.manifest)
-            env_path = self.run_dir / "environment.json"
-            if resuming and env_path.exists():
-                earlier = read_json(env_path)
-                env["earlier_sessions"] = earlier.pop("earlier_sessions", []) + [
-                    {key: earlier.get(key) for key in ("started", "command", "device", "num_processes")}]
-            write_json(env_path, env)
+            self.write_setup(resuming, env)
         self.barrier()
         self.log(f"textmad run {self.run_dir}: {'resuming' if resuming else 'starting'}; corpus "
                  f"{recipe.corpus.name} [{self.language}] train {len(self.train_docs)} / heldout "
@@ -285,19 +320,62 @@ class Loop:
         for k in range(1, recipe.loop.generations + 1):
             for plan in self.plans:
                 self.generation(plan, k)
-        self.log(f"done: {self.run_dir} (metrics.csv: {len(self.plans)} arm(s) x "
+        self.log(f"done: {self.run_dir} ({rundir.TABLE_CSV}: {len(self.plans)} arm(s) x "
                  f"{recipe.loop.generations + 1} generations)")
 
-    # -------------------------------------------------------- one generation
+    # -------------------------------------------------------- one generation, stage by stage
 
-    def mix_rows(self, plan: ArmPlan | None, k: int) -> list[dict]:
-        """The generation's training documents with provenance and text, in training order."""
+    def generation(self, plan: ArmPlan | None, k: int) -> None:
+        arm = plan.name if plan else GEN0
+        label = "generation 0 (shared)" if k == 0 else f"arm {arm}, generation {k}"
+        folder = inside(self.run_dir, gen_dir(self.run_dir, arm, k))
+        if is_done(folder):
+            self.log(self.summary(plan, k, read_gen_json(folder / rundir.METRICS), resumed=True))
+            return
+        self.barrier()
+        if self.main and folder.exists():
+            shutil.rmtree(folder)  # an unfinished generation is redone from its start
+        self.barrier()
+        seed = derive_seed(self.recipe.seed, arm, k)
+        timings = {}
+        with timed(timings, "load"):
+            model, tokenizer = self.load(arm, k, seed)
+            mix = self.mix(plan, k, folder)
+        with timed(timings, "train"):
+            model, stats = self.train(model, tokenizer, mix, k, seed, label, folder)
+        with timed(timings, "generate"):
+            model_hash, samples = self.sample(model, tokenizer, arm, k, seed, label, folder)
+        with timed(timings, "evaluate"):
+            scores = self.evaluate(model, tokenizer, samples, k)
+        timings["total"] = sum(timings.values())
+        metrics = self.record(plan, k, seed, folder, mix, stats, samples, model_hash, scores, timings)
+        self.log(self.summary(plan, k, metrics))
+        del model
+        self.acc.free_memory()
+
+    def load(self, arm: str, k: int, seed: int):
+        """The model this generation starts from: the base model, or the previous generation's weights."""
+        from accelerate.utils import set_seed
+
+        from textmad.model import load_base, load_model
+
+        if k == 0 or self.recipe.train.init == "base":
+            set_seed(derive_seed(self.recipe.seed, "base"))  # the same base weights as generation 0's
+            model, tokenizer = load_base(self.recipe, [d["text"] for d in self.train_docs], self.acc)
+        else:
+            set_seed(seed)
+            model, tokenizer = load_model(gen_dir(self.run_dir, arm, k - 1) / rundir.MODEL, self.recipe, self.acc)
+        set_seed(seed)
+        return model, tokenizer
+
+    def mix(self, plan: ArmPlan | None, k: int, folder: Path) -> list[dict]:
+        """The generation's training documents with provenance and text, in training order (written to train_mix.jsonl)."""
         if k == 0:
             refs = [{"origin": "real", "source_id": d["id"]} for d in self.train_docs]
         else:
             synthetic = {}
             for j in range(k):
-                rows = read_jsonl(gen_dir(self.run_dir, plan.name, j) / "samples.jsonl")
+                rows = read_gen_jsonl(gen_dir(self.run_dir, plan.name, j) / rundir.SAMPLES)
                 synthetic[j] = [r["id"] for r in rows]
                 self.texts.update({(f"synthetic:{j}", r["id"]): r["text"] for r in rows})
             refs = build_mix(plan, k, [d["id"] for d in self.train_docs], [d["id"] for d in self.fresh_docs],
@@ -307,78 +385,54 @@ class Loop:
             pool = "fresh" if ref["origin"].startswith("fresh") else ref["origin"]
             rows.append({"id": f"{k:03d}-{i:06d}", "origin": ref["origin"], "source_id": ref["source_id"],
                          "text": self.texts[(pool, ref["source_id"])]})
+        if self.main:
+            write_jsonl(folder / rundir.TRAIN_MIX, rows)
         return rows
 
-    def generation(self, plan: ArmPlan | None, k: int) -> None:
-        from textmad.generate import generate, make_prompts, prompts_needed
-        from textmad.model import load_base, load_model, model_sha256, save_model
+    def train(self, model, tokenizer, mix: list[dict], k: int, seed: int, label: str, folder: Path):
+        """Train on the mix and save the weights; (the unwrapped model, training figures)."""
+        from textmad.model import save_model
         from textmad.train import NonFiniteLoss, train
 
-        recipe, acc = self.recipe, self.acc
-        arm = plan.name if plan else GEN0
-        label = "generation 0 (shared)" if k == 0 else f"arm {arm}, generation {k}"
-        folder = gen_dir(self.run_dir, arm, k)
-        if is_done(folder):
-            self.log(self.summary(plan, k, read_json(folder / "metrics.json"), resumed=True))
-            return
-        self.barrier()
-        if self.main and folder.exists():
-            shutil.rmtree(folder)  # an unfinished generation is redone from its start
-        self.barrier()
-
-        from accelerate.utils import set_seed
-
-        seed = derive_seed(recipe.seed, arm, k)
-        timings = {}
-        start = time.perf_counter()
-        if k == 0 or recipe.train.init == "base":
-            set_seed(derive_seed(recipe.seed, "base"))  # the same base weights as generation 0's
-            model, tokenizer = load_base(recipe, [d["text"] for d in self.train_docs], acc)
-        else:
-            set_seed(seed)
-            model, tokenizer = load_model(gen_dir(self.run_dir, arm, k - 1) / "model", recipe, acc)
-        set_seed(seed)
-        mix = self.mix_rows(plan, k)
-        if self.main:
-            write_jsonl(folder / "train_mix.jsonl", mix)
-        timings["load"] = time.perf_counter() - start
-
-        start = time.perf_counter()
+        recipe = self.recipe
         epochs = recipe.train.gen0_epochs if k == 0 and recipe.train.gen0_epochs else recipe.train.epochs
         try:
-            stats = train(model, tokenizer, [r["text"] for r in mix], recipe.train, acc,
+            stats = train(model, tokenizer, [r["text"] for r in mix], recipe.train, self.acc,
                           seed=derive_seed(seed, "train"), epochs=epochs, desc=label,
-                          log_path=folder / "train_log.jsonl")
+                          log_path=folder / rundir.TRAIN_LOG)
         except NonFiniteLoss as e:  # its message names the arm and generation (desc) and the step
             raise UserError(f"{e}. The run stopped; the completed generations in {self.run_dir} are kept. "
                             f"A changed recipe runs under a new name: add --new-name NAME") from None
-        model = acc.unwrap_model(model)
-        save_model(model, tokenizer, folder / "model", acc)
+        model = self.acc.unwrap_model(model)
+        save_model(model, tokenizer, folder / rundir.MODEL, self.acc)
         self.barrier()
-        timings["train"] = time.perf_counter() - start
+        return model, stats
 
-        start = time.perf_counter()
-        model_hash = model_sha256(folder / "model")
-        # The same prompts in every generation and arm, so a prompt's continuations show the drift.
+    def sample(self, model, tokenizer, arm: str, k: int, seed: int, label: str, folder: Path):
+        """(weights hash, samples): the same prompts in every generation and arm, so a prompt's
+        continuations show the drift; written to samples.jsonl."""
+        from textmad.generate import generate, make_prompts, prompts_needed
+        from textmad.model import model_sha256
+
+        recipe = self.recipe
+        model_hash = model_sha256(folder / rundir.MODEL)
         prompts = make_prompts(self.train_docs, tokenizer, recipe.generate,
                                seed=derive_seed(recipe.seed, "prompts"), n=prompts_needed(recipe.generate))
-        samples = generate(model, tokenizer, prompts, recipe.generate, acc, seed=derive_seed(seed, "generate"),
+        samples = generate(model, tokenizer, prompts, recipe.generate, self.acc, seed=derive_seed(seed, "generate"),
                            generation=k, arm=arm, model_hash=model_hash, desc=label)
         if self.main:
-            write_jsonl(folder / "samples.jsonl", samples)
-        timings["generate"] = time.perf_counter() - start
+            write_jsonl(folder / rundir.SAMPLES, samples)
+        return model_hash, samples
 
-        start = time.perf_counter()
-        scores = self.evaluate(model, tokenizer, samples, k)
-        timings["evaluate"] = time.perf_counter() - start
-        timings["total"] = sum(timings.values())
-
+    def record(self, plan: ArmPlan | None, k: int, seed: int, folder: Path, mix: list[dict], stats: dict,
+               samples: list[dict], model_hash: str, scores, timings: dict) -> dict:
+        """Write metrics.json, then DONE, then the run table; the generation's metrics."""
         counts = {"real": 0, "fresh": 0, "synthetic": 0}
         for row in mix:
             counts[row["origin"].split(":")[0]] += 1
         metrics = {
-            "arm": arm, "mode": plan.mode if plan else "real", "generation": k, "seed": seed,
-            "model_sha256": model_hash,
+            "arm": plan.name if plan else GEN0, "mode": plan.mode if plan else "real", "generation": k,
+            "seed": seed, "model_sha256": model_hash,
             "mix": {"docs": len(mix), **counts,
                     "real_share": (counts["real"] + counts["fresh"]) / len(mix) if mix else 0.0,
                     "planned_share": plan.shares[k - 1] if plan and plan.mode in ("augment", "fresh") else None},
@@ -388,13 +442,11 @@ class Loop:
             "timings": {key: round(v, 3) for key, v in timings.items()},
         }
         if self.main:
-            write_json(folder / "metrics.json", metrics)
+            write_json(folder / rundir.METRICS, metrics)
             write_text(folder / DONE, datetime.datetime.now(datetime.timezone.utc).isoformat() + "\n")
             self.update_table()
         self.barrier()
-        self.log(self.summary(plan, k, metrics))
-        del model
-        acc.free_memory()
+        return metrics
 
     # -------------------------------------------------------- evaluation, table, progress
 
@@ -409,9 +461,9 @@ class Loop:
             if self.gen0_model is None:
                 from textmad.model import load_model
 
-                self.gen0_model = load_model(self.run_dir / GEN0 / "model", self.recipe, self.acc)
+                self.gen0_model = load_model(self.run_dir / GEN0 / rundir.MODEL, self.recipe, self.acc)
             gen0 = self.gen0_model
-            gen0_values = read_json(self.run_dir / GEN0 / "metrics.json")["metrics"]
+            gen0_values = read_gen_json(self.run_dir / GEN0 / rundir.METRICS)["metrics"]
         scores = score_generation(self.recipe, [s["text"] for s in samples], generation=k, model=(model, tokenizer),
                                   gen0=gen0, heldout=[d["text"] for d in self.heldout_docs],
                                   pool=[d["text"] for d in self.train_docs], language=self.language,
@@ -426,7 +478,7 @@ class Loop:
 
     def update_table(self) -> None:
         if self.main:
-            rebuild_table(self.run_dir, self.recipe)
+            rundir.rebuild_table(self.run_dir, self.recipe)
 
     def summary(self, plan: ArmPlan | None, k: int, m: dict, resumed: bool = False) -> str:
         arm = plan.name if plan else "all arms"

@@ -226,7 +226,7 @@ class TrainConfig:
     schedule: Literal["constant", "linear", "cosine"] = _f("cosine")
     warmup_ratio: float = _f(0.05, lo=0, hi=1)
     weight_decay: float = _f(0.0, lo=0, hi=10)
-    batch_size: int = _f(16, lo=1, hi=MAX_BATCH, doc="sequences per process per step")
+    batch_size: int = _f(16, lo=1, hi=MAX_BATCH, doc="global batch: sequences per step, all processes together")
     grad_accum: int = _f(1, lo=1, hi=MAX_BATCH)
     seq_len: int = _f(128, lo=8, hi=MAX_CONTEXT, doc="tokens per training sequence; scratch: at most max_position_embeddings")
     max_grad_norm: float = _f(1.0, lo=0, hi=1e6, doc="0: no clipping")

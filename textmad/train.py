@@ -86,19 +86,48 @@ def validation_loss(model, loader, accelerator) -> float | None:
     return float(total[0] / total[1]) if total[1] > 0 else None
 
 
+def per_process_batch(batch_size: int, num_processes: int) -> int:
+    """``train.batch_size`` is the global batch (all processes together); each process takes an equal share."""
+    if batch_size % num_processes:
+        raise UserError(f"train.batch_size = {batch_size} is the global batch, split evenly across the "
+                        f"{num_processes} processes of this launch; use a multiple of {num_processes}")
+    return batch_size // num_processes
+
+
+def _non_finite(loss: float, step: int, total: int, epoch: int, cfg, desc: str) -> NonFiniteLoss:
+    if cfg.max_grad_norm > 0:
+        advice = (f"lower train.learning_rate (now {cfg.learning_rate:g}); gradients are already clipped "
+                  f"(train.max_grad_norm = {cfg.max_grad_norm:g})")
+    else:
+        advice = (f"lower train.learning_rate (now {cfg.learning_rate:g}) or clip gradients: train.max_grad_norm "
+                  f"is 0 (off), try 1.0")
+    return NonFiniteLoss(f"{desc + ': ' if desc else ''}the training loss is {loss} at step {step} of {total} "
+                         f"(epoch {epoch}); {advice}")
+
+
+def _epochs(loader):
+    """(epoch, batch) over as many epochs as the caller takes."""
+    for epoch in itertools.count():
+        for batch in loader:
+            yield epoch, batch
+
+
 def train(model, tokenizer, texts: list[str], cfg, accelerator, seed: int, epochs: float,
           desc: str = "", log_path=None) -> dict:
     """Train ``model`` in place on ``texts`` with ``cfg`` (a TrainConfig) and return its figures.
 
     ``cfg.val_share`` of the documents (drawn by ``seed``) are held out for ``val_loss``. One step
-    is one optimizer update (``cfg.grad_accum`` batches of ``cfg.batch_size`` blocks per process);
-    ``epochs`` may be fractional and ``cfg.max_steps`` caps the steps. Returns: train_loss (mean
-    over the last epoch's steps, or over all steps when there are fewer), val_loss (token-weighted,
-    None without validation documents), tokens (label tokens trained on, all processes), steps,
-    seconds, tokens_per_second, loss_curve (one entry per step: step, epoch, loss, lr). The main
-    process also writes the curve to ``log_path`` as JSONL. Raises NonFiniteLoss on a NaN or
-    infinite loss, naming the step.
+    is one optimizer update of ``cfg.grad_accum`` batches of ``cfg.batch_size`` blocks, the global
+    batch, which the processes share equally: the steps, the learning-rate schedule and the blocks
+    of each step are those of one process (the last step of an epoch may repeat a few blocks so
+    that every process gets an equal share). ``epochs`` may be fractional and ``cfg.max_steps``
+    caps the steps. Returns: train_loss (mean over the last epoch's steps, or over all steps when
+    there are fewer), val_loss (token-weighted, None without validation documents), tokens (label
+    tokens trained on, all processes), steps, seconds, tokens_per_second, loss_curve (one entry per
+    step: step, epoch, loss, lr). The main process also writes the curve to ``log_path`` as JSONL.
+    Raises NonFiniteLoss on a NaN or infinite loss, naming the step.
     """
+    from tqdm.auto import tqdm
     from transformers import get_scheduler, set_seed
 
     from textmad.io import write_jsonl
@@ -112,15 +141,14 @@ def train(model, tokenizer, texts: list[str], cfg, accelerator, seed: int, epoch
     if len(train_ids) == 0:
         raise UserError(f"{desc or 'training'}: no training text (got {len(texts)} documents)")
 
+    batch = per_process_batch(cfg.batch_size, accelerator.num_processes)
     loader = torch.utils.data.DataLoader(
-        torch.utils.data.TensorDataset(train_ids, train_labels), batch_size=cfg.batch_size, shuffle=True,
+        torch.utils.data.TensorDataset(train_ids, train_labels), batch_size=batch, shuffle=True,
         generator=torch.Generator().manual_seed(seed))
-    val_loader = torch.utils.data.DataLoader(
-        torch.utils.data.TensorDataset(val_ids, val_labels), batch_size=cfg.batch_size)
+    val_loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(val_ids, val_labels), batch_size=batch)
     optimizer = _optimizer(model, cfg)
     accelerator.gradient_accumulation_steps = cfg.grad_accum
-    loader_len = math.ceil(len(train_ids) / (cfg.batch_size * accelerator.num_processes))
-    steps_per_epoch = math.ceil(loader_len / cfg.grad_accum)
+    steps_per_epoch = math.ceil(math.ceil(len(train_ids) / cfg.batch_size) / cfg.grad_accum)
     total = max(1, math.ceil(epochs * steps_per_epoch))
     if cfg.max_steps:
         total = min(total, cfg.max_steps)
@@ -132,40 +160,32 @@ def train(model, tokenizer, texts: list[str], cfg, accelerator, seed: int, epoch
     model, optimizer, loader, val_loader, scheduler = accelerator.prepare(
         model, optimizer, loader, val_loader, scheduler)
 
-    from tqdm.auto import tqdm
-
     bar = tqdm(total=total, desc=desc or "train", unit="step", disable=not accelerator.is_local_main_process)
     curve, window, step, tokens, start = [], [], 0, 0, time.perf_counter()
     model.train()
-    for epoch in itertools.count():
-        for ids, labels in loader:
-            with accelerator.accumulate(model):
-                loss = model(input_ids=ids, labels=labels, use_cache=False).loss
-                seen = accelerator.reduce(loss.detach(), "mean")
-                if not torch.isfinite(seen):
-                    bar.close()
-                    raise NonFiniteLoss(
-                        f"{desc + ': ' if desc else ''}the training loss is {float(seen)} at step {step + 1} "
-                        f"of {total} (epoch {epoch + 1}); lower train.learning_rate "
-                        f"(now {cfg.learning_rate:g}) or set train.max_grad_norm")
-                accelerator.backward(loss)
-                if accelerator.sync_gradients and cfg.max_grad_norm > 0:
-                    accelerator.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
-                optimizer.step()
-                scheduler.step()
-                optimizer.zero_grad()
-            tokens += int((labels[:, 1:] != IGNORE).sum())
-            window.append(float(seen))
-            if not accelerator.sync_gradients:
-                continue
-            step += 1
-            curve.append({"step": step, "epoch": round(step / steps_per_epoch, 4),
-                          "loss": sum(window) / len(window), "lr": scheduler.get_last_lr()[0]})
-            window = []
-            bar.update(1)
-            bar.set_postfix(loss=f"{curve[-1]['loss']:.3f}")
-            if step == total:
-                break
+    for epoch, (ids, labels) in _epochs(loader):
+        with accelerator.accumulate(model):
+            loss = model(input_ids=ids, labels=labels, use_cache=False).loss
+            seen = accelerator.reduce(loss.detach(), "mean")
+            if not torch.isfinite(seen):
+                bar.close()
+                raise _non_finite(float(seen), step + 1, total, epoch + 1, cfg, desc)
+            accelerator.backward(loss)
+            if accelerator.sync_gradients and cfg.max_grad_norm > 0:
+                accelerator.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad()
+        tokens += int((labels[:, 1:] != IGNORE).sum())
+        window.append(float(seen))
+        if not accelerator.sync_gradients:
+            continue
+        step += 1
+        curve.append({"step": step, "epoch": round(step / steps_per_epoch, 4),
+                      "loss": sum(window) / len(window), "lr": scheduler.get_last_lr()[0]})
+        window = []
+        bar.update(1)
+        bar.set_postfix(loss=f"{curve[-1]['loss']:.3f}")
         if step == total:
             break
     bar.close()

@@ -1,12 +1,6 @@
-"""Reading a run directory (the single source of truth) for the views: nothing here writes.
-
-A run is ``recipe.yaml``, ``environment.json``, ``corpus.json``, ``gen-000/`` shared by every arm,
-``<arm>/gen-NNN/`` for k >= 1 and the run table ``metrics.jsonl`` (or ``metrics.csv``).
-"""
+"""A run directory as the views see it: a ``Run`` reads it through ``textmad.rundir`` and writes nothing."""
 from __future__ import annotations
 
-import csv
-import json
 import math
 import shlex
 from dataclasses import dataclass, field
@@ -15,13 +9,10 @@ from pathlib import Path
 
 import yaml
 
+from textmad import rundir
 from textmad.errors import UserError
-from textmad.io import read_jsonl
-from textmad.layout import GEN0, GEN_DIR, finished_generations, gen_dir, gen_name, is_done
 from textmad.recipe import ArmConfig, arm_name
-
-def is_run_dir(path: Path) -> bool:
-    return (path / "recipe.yaml").is_file() and (path / GEN0).is_dir()
+from textmad.rundir import GEN0, GEN_DIR, finished_generations, gen_dir, gen_name, is_done, is_run_dir
 
 
 @dataclass
@@ -33,30 +24,21 @@ class Run:
     def __post_init__(self):
         self.path = Path(self.path)
         if not is_run_dir(self.path):
-            raise UserError(f"{self.path}: not a run directory (expected recipe.yaml and gen-000/ "
+            raise UserError(f"{self.path}: not a run directory (expected {rundir.RECIPE} and {GEN0}/ "
                             f"written by `textmad run`)")
         try:
-            self.recipe = yaml.safe_load((self.path / "recipe.yaml").read_text(encoding="utf-8")) or {}
+            self.recipe = yaml.safe_load((self.path / rundir.RECIPE).read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as e:
-            raise UserError(f"{self.path / 'recipe.yaml'}: not valid YAML: {e}") from None
+            raise UserError(f"{self.path / rundir.RECIPE}: not valid YAML: {e}") from None
         self.label = self.label or self.path.name
-
-    def _json(self, name: str) -> dict:
-        path = self.path / name
-        if not path.is_file():
-            return {}
-        try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as e:
-            raise UserError(f"{path}: not valid JSON: {e}") from None
 
     @cached_property
     def environment(self) -> dict:
-        return self._json("environment.json")
+        return rundir.read_run_json(self.path, rundir.ENVIRONMENT)
 
     @cached_property
     def corpus(self) -> dict:
-        return self._json("corpus.json")
+        return rundir.read_run_json(self.path, rundir.CORPUS)
 
     @property
     def language(self) -> str:
@@ -103,30 +85,19 @@ class Run:
         return d / name
 
     def samples(self, arm: str | None, k: int) -> list[dict]:
-        return read_jsonl(self._gen_file(arm, k, "samples.jsonl"))
+        return rundir.read_gen_jsonl(self._gen_file(arm, k, rundir.SAMPLES))
 
     def train_mix(self, arm: str | None, k: int) -> list[dict]:
-        return read_jsonl(self._gen_file(arm, k, "train_mix.jsonl"))
+        return rundir.read_gen_jsonl(self._gen_file(arm, k, rundir.TRAIN_MIX))
 
     def train_log(self, arm: str | None, k: int) -> list[dict]:
-        path = self._gen_file(arm, k, "train_log.jsonl")
-        return read_jsonl(path) if path.is_file() else []
+        path = self._gen_file(arm, k, rundir.TRAIN_LOG)
+        return rundir.read_gen_jsonl(path) if path.is_file() else []
 
     @cached_property
     def table(self) -> list[dict]:
         """The run table: one row per arm and generation, generation 0 repeated for each arm."""
-        jsonl, csv_path = self.path / "metrics.jsonl", self.path / "metrics.csv"
-        if jsonl.is_file():
-            rows = read_jsonl(jsonl)
-        elif csv_path.is_file():
-            with open(csv_path, encoding="utf-8", newline="") as f:
-                rows = [{k: _number(v) for k, v in row.items()} for row in csv.DictReader(f)]
-        else:
-            raise UserError(f"{self.path}: no metrics.jsonl or metrics.csv; the run has not finished a generation "
-                            f"(resume it with `textmad run`)")
-        for row in rows:
-            row["generation"] = int(row["generation"])
-        return rows
+        return rundir.read_table(self.path)
 
     def metric_names(self) -> list[str]:
         return metric_columns(self.table)
@@ -158,17 +129,6 @@ def shell_command(argv: list[str] | str) -> str:
 
 def is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _number(text: str):
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        return float(text)
-    except ValueError:
-        return text
 
 
 TRAINING = ("train_loss", "val_loss")  # the run table's training figures, plotted beside the metrics
