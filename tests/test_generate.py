@@ -1,5 +1,6 @@
 """Generation rows, prompts, token budget, beam and sampling, watermarking."""
 import copy
+import math
 
 import pytest
 from accelerate import Accelerator
@@ -13,7 +14,7 @@ from textmad.recipe import load_recipe
 LEE = lee_path()
 BENGALI = ["বাংলা ভাষা দক্ষিণ এশিয়ার একটি ইন্দো-আর্য ভাষা।", "ঢাকা বাংলাদেশের রাজধানী এবং বৃহত্তম শহর।"]
 TINY = {"vocab_size": 400, "hidden_size": 32, "num_layers": 1, "num_heads": 2, "intermediate_size": 64,
-        "max_position_embeddings": 128, "tokenizer_sample_chars": 60000}
+        "max_position_embeddings": 256, "tokenizer_sample_chars": 60000}
 FIELDS = {"id", "generation", "arm", "prompt_id", "prompt", "text", "decoding", "seed", "model_sha256",
           "text_sha256", "new_tokens"}
 
@@ -109,3 +110,27 @@ def test_watermark_is_recorded_and_detected(lm):
     z_marked = [d["z_score"] for d in G.detect_watermark([r["text"] for r in rows], tok, marked, model.config)]
     z_plain = [d["z_score"] for d in G.detect_watermark([r["text"] for r in plain], tok, marked, model.config)]
     assert min(z_marked) > max(z_plain)
+
+
+def test_inverse_cdf_sampler_draws_from_softmax():
+    import torch
+
+    logits = torch.tensor([2.0, 0.0, -1.0, 1.0, -math.inf])
+    probs = torch.softmax(logits, -1)
+    torch.manual_seed(0)
+    n = 40000
+    out = G._inverse_cdf_sampler()(None, logits.repeat(n, 1))
+    drawn = out.argmax(-1)
+    assert (out.isfinite().sum(-1) == 1).all()
+    freq = torch.bincount(drawn, minlength=5).double() / n
+    # 4 binomial standard errors at n = 40000 is under 0.01
+    assert torch.allclose(freq, probs.double(), atol=0.01) and freq[4] == 0
+    torch.manual_seed(0)
+    assert torch.equal(G._inverse_cdf_sampler()(None, logits.repeat(n, 1)).argmax(-1), drawn)
+
+
+def test_top_k_1_sampling_is_greedy(lm):
+    # the warpers act before the sampler: with one token left, sampling must pick the argmax
+    sampled = run(lm, cfg(top_k=1, temperature=0.7))
+    greedy = run(lm, cfg(do_sample=False))
+    assert [r["text"] for r in sampled] == [r["text"] for r in greedy]
