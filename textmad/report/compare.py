@@ -65,7 +65,7 @@ def corpus_rows(path: Path, sample_words: dict[str, int] | None = None) -> list[
 
 def run_sample_words(runs: list[Run], family: str) -> int | None:
     """The smallest equal-size sample (words) of ``family`` ("tail" or "diversity") among the runs' recipes."""
-    sizes = [((r.recipe.get("evaluate") or {}).get(family) or {}).get("sample_words") for r in runs]
+    sizes = [getattr(r.recipe.evaluate, family).sample_words for r in runs]
     return min((n for n in sizes if isinstance(n, int)), default=None)
 
 

@@ -29,10 +29,8 @@ class LostWords:
 
 def band_ranks(run: Run) -> tuple[int, int]:
     """The recipe's (head_ranks, torso_ranks)."""
-    from textmad.recipe import TailConfig
-
-    tail = (run.recipe.get("evaluate") or {}).get("tail") or {}
-    return (int(tail.get("head_ranks", TailConfig().head_ranks)), int(tail.get("torso_ranks", TailConfig().torso_ranks)))
+    tail = run.recipe.evaluate.tail
+    return tail.head_ranks, tail.torso_ranks
 
 
 @lru_cache(maxsize=8)

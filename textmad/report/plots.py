@@ -80,8 +80,7 @@ def real_values(run: Run) -> dict:
 
 
 def model_of(run: Run) -> str:
-    model = run.recipe.get("model") or {}
-    return str(model.get("name") or model.get("path") or model.get("kind") or "?")
+    return run.recipe.model.path or run.recipe.model.kind
 
 
 def relative_to_gen0(runs: list[Run]) -> bool:

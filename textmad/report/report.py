@@ -165,7 +165,7 @@ def build(runs: list[Run], out: Path, command: str, prompts: int, max_words: int
                     rows=[[r.label, r.corpus_name, r.language, plots.model_of(r),
                            ", ".join(r.arms) or "(gen-000 only)",
                            str(max([k for a in r.arms for k in r.generations(a)] or [0])),
-                           str(r.recipe.get("seed", UNAVAILABLE))] for r in runs])]
+                           str(r.recipe.seed)] for r in runs])]
     if several:
         header, rows = comparison_table(runs)
         blocks += [Block("h2", "Comparison"),

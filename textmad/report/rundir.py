@@ -7,11 +7,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-import yaml
-
 from textmad import rundir
 from textmad.errors import UserError
-from textmad.recipe import ArmConfig, arm_name
+from textmad.recipe import Recipe, arm_name
 from textmad.rundir import GEN0, GEN_DIR, finished_generations, gen_dir, gen_name, is_done, is_run_dir
 
 
@@ -19,17 +17,14 @@ from textmad.rundir import GEN0, GEN_DIR, finished_generations, gen_dir, gen_nam
 class Run:
     path: Path
     label: str = ""  # how the run is named beside other runs in a report or a comparison
-    recipe: dict = field(default_factory=dict)
+    recipe: Recipe = field(init=False)  # the stored recipe.yaml, loaded and validated
 
     def __post_init__(self):
         self.path = Path(self.path)
         if not is_run_dir(self.path):
             raise UserError(f"{self.path}: not a run directory (expected {rundir.RECIPE} and {GEN0}/ "
                             f"written by `textmad run`)")
-        try:
-            self.recipe = yaml.safe_load((self.path / rundir.RECIPE).read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as e:
-            raise UserError(f"{self.path / rundir.RECIPE}: not valid YAML: {e}") from None
+        self.recipe = rundir.read_recipe(self.path)
         self.label = self.label or self.path.name
 
     @cached_property
@@ -42,11 +37,11 @@ class Run:
 
     @property
     def language(self) -> str:
-        return (self.corpus.get("language") or (self.recipe.get("corpus") or {}).get("language") or "und")
+        return self.corpus.get("language") or self.recipe.corpus.language or "und"
 
     @property
     def corpus_name(self) -> str:
-        return self.corpus.get("corpus") or (self.recipe.get("corpus") or {}).get("name") or "?"
+        return self.corpus.get("corpus") or self.recipe.corpus.name or "?"
 
     @property
     def command(self) -> str:
@@ -56,7 +51,7 @@ class Run:
     @cached_property
     def arms(self) -> list[str]:
         """Arm folders in recipe order, then any other arm folder found on disk."""
-        declared = [arm_name(ArmConfig(**arm)) for arm in (self.recipe.get("loop") or {}).get("arms") or []]
+        declared = [arm_name(arm) for arm in self.recipe.loop.arms]
         on_disk = sorted(p.name for p in self.path.iterdir()
                          if p.is_dir() and not GEN_DIR.fullmatch(p.name) and any(is_done(g) for g in p.glob("gen-*")))
         return [a for a in declared if a in on_disk] + [a for a in on_disk if a not in declared]
