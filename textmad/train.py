@@ -94,6 +94,28 @@ def per_process_batch(batch_size: int, num_processes: int) -> int:
     return batch_size // num_processes
 
 
+def _blocks(tokenizer, texts: list[str], cfg, seed: int, desc: str):
+    """(train blocks, validation blocks, train documents, validation documents): the documents split by
+    ``seed`` and packed into ``cfg.seq_len`` blocks, as TensorDatasets of (input_ids, labels)."""
+    docs = document_ids(tokenizer, texts)
+    train_idx, val_idx = split_validation(len(docs), cfg.val_share, seed)
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    train_set = torch.utils.data.TensorDataset(*pack([docs[i] for i in train_idx], cfg.seq_len, pad_id))
+    if len(train_set) == 0:
+        raise UserError(f"{desc or 'training'}: no training text (got {len(texts)} documents)")
+    val_set = torch.utils.data.TensorDataset(*pack([docs[i] for i in val_idx], cfg.seq_len, pad_id))
+    return train_set, val_set, len(train_idx), len(val_idx)
+
+
+def _scheduler(optimizer, cfg, total: int, num_processes: int):
+    from transformers import get_scheduler
+
+    # Accelerate's scheduler wrapper advances once per process for each optimizer step.
+    return get_scheduler({"constant": "constant_with_warmup"}.get(cfg.schedule, cfg.schedule), optimizer,
+                         num_warmup_steps=round(cfg.warmup_ratio * total) * num_processes,
+                         num_training_steps=total * num_processes)
+
+
 def _non_finite(loss: float, step: int, total: int, epoch: int, cfg, desc: str) -> NonFiniteLoss:
     if cfg.max_grad_norm > 0:
         advice = (f"lower train.learning_rate (now {cfg.learning_rate:g}); gradients are already clipped "
@@ -128,35 +150,23 @@ def train(model, tokenizer, texts: list[str], cfg, accelerator, seed: int, epoch
     Raises NonFiniteLoss on a NaN or infinite loss, naming the step.
     """
     from tqdm.auto import tqdm
-    from transformers import get_scheduler, set_seed
+    from transformers import set_seed
 
     from textmad.io import write_jsonl
 
     set_seed(seed)
-    docs = document_ids(tokenizer, texts)
-    train_idx, val_idx = split_validation(len(docs), cfg.val_share, seed)
-    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    train_ids, train_labels = pack([docs[i] for i in train_idx], cfg.seq_len, pad_id)
-    val_ids, val_labels = pack([docs[i] for i in val_idx], cfg.seq_len, pad_id)
-    if len(train_ids) == 0:
-        raise UserError(f"{desc or 'training'}: no training text (got {len(texts)} documents)")
-
+    train_set, val_set, n_train, n_val = _blocks(tokenizer, texts, cfg, seed, desc)
     batch = per_process_batch(cfg.batch_size, accelerator.num_processes)
-    loader = torch.utils.data.DataLoader(
-        torch.utils.data.TensorDataset(train_ids, train_labels), batch_size=batch, shuffle=True,
-        generator=torch.Generator().manual_seed(seed))
-    val_loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(val_ids, val_labels), batch_size=batch)
+    loader = torch.utils.data.DataLoader(train_set, batch_size=batch, shuffle=True,
+                                         generator=torch.Generator().manual_seed(seed))
+    val_loader = torch.utils.data.DataLoader(val_set, batch_size=batch)
     optimizer = _optimizer(model, cfg)
     accelerator.gradient_accumulation_steps = cfg.grad_accum
-    steps_per_epoch = math.ceil(math.ceil(len(train_ids) / cfg.batch_size) / cfg.grad_accum)
+    steps_per_epoch = math.ceil(math.ceil(len(train_set) / cfg.batch_size) / cfg.grad_accum)
     total = max(1, math.ceil(epochs * steps_per_epoch))
     if cfg.max_steps:
         total = min(total, cfg.max_steps)
-    # Accelerate's scheduler wrapper advances once per process for each optimizer step.
-    scheduler = get_scheduler(
-        {"constant": "constant_with_warmup"}.get(cfg.schedule, cfg.schedule), optimizer,
-        num_warmup_steps=round(cfg.warmup_ratio * total) * accelerator.num_processes,
-        num_training_steps=total * accelerator.num_processes)
+    scheduler = _scheduler(optimizer, cfg, total, accelerator.num_processes)
     model, optimizer, loader, val_loader, scheduler = accelerator.prepare(
         model, optimizer, loader, val_loader, scheduler)
 
@@ -196,7 +206,7 @@ def train(model, tokenizer, texts: list[str], cfg, accelerator, seed: int, epoch
     last = curve[-min(len(curve), steps_per_epoch):]
     result = {"train_loss": sum(r["loss"] for r in last) / len(last), "val_loss": val_loss, "tokens": tokens,
               "steps": step, "seconds": seconds, "tokens_per_second": tokens / seconds if seconds > 0 else 0.0,
-              "train_docs": len(train_idx), "val_docs": len(val_idx), "loss_curve": curve}
+              "train_docs": n_train, "val_docs": n_val, "loss_curve": curve}
     if log_path is not None and accelerator.is_main_process:
         write_jsonl(log_path, curve)
     # Drop Accelerate's references to this run's model and optimizer so generations do not pile up.
