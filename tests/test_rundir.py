@@ -113,6 +113,12 @@ def test_a_damaged_finished_generation_names_file_line_and_the_way_back(tiny_run
     with pytest.raises(UserError, match=f"{metrics}:2.*Delete {run / 'fresh-50' / 'gen-001' / 'DONE'}"):
         rundir.rebuild_table(run, rundir.read_recipe(run))
 
+    table = run / "metrics.jsonl"
+    rows = table.read_text(encoding="utf-8")
+    table.write_text(rows[:-40] + "\n", encoding="utf-8")  # a torn last row
+    with pytest.raises(UserError, match=f"{table}:{rows.count(chr(10))}: .*rewrite the run table"):
+        Run(run).table
+
 
 def test_a_resume_under_other_launch_settings_is_refused(tiny_run, session_dir):
     base = session_dir / "relaunch"

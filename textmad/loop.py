@@ -287,7 +287,7 @@ class Loop:
         if resuming and env_path.exists():
             earlier = rundir.read_run_json(self.run_dir, rundir.ENVIRONMENT)
             env["earlier_sessions"] = earlier.pop("earlier_sessions", []) + [
-                {key: earlier.get(key) for key in ("started", "command", "device", "num_processes")}]
+                {key: earlier.get(key) for key in ("started", "command", "device", "num_processes", "launch")}]
         write_json(env_path, env)
 
     def run(self) -> None:

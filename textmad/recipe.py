@@ -288,6 +288,8 @@ class LoopConfig:
     size_policy: Literal["fixed", "growing"] = _f(
         "fixed", doc="growing: augment/fresh add train_size documents each generation")
     real_share: Union[float, list[float], str] = _f(0.5, doc="default real share for augment and fresh")
+    budget_minutes: float = _f(0.0, lo=0, doc="the time the run should take on this machine; a start-time "
+                               "estimate over twice that is warned about (0: no time budget)")
 
 
 # ---------------------------------------------------------------- evaluate
