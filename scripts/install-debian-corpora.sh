@@ -3,13 +3,13 @@
 # dependencies (texlive-lang-other would pull in hundreds of MB of fonts and TeX):
 #   scripts/install-debian-corpora.sh [ROOT] [PACKAGE...]
 # ROOT defaults to $TEXTMAD_DEBIAN_ROOT or ~/.cache/textmad/debian, where textmad looks after /.
-# PACKAGE defaults to every package a built-in corpus reads: texlive-lang-other (quran-bn),
-# dasher-data (dasher-sw).
+# PACKAGE defaults to every package a built-in corpus reads: texlive-lang-other (quran-bn, quran-ur),
+# texlive-lang-arabic (quran-ar, quran-en, quran-de, quran-fr, quran-fa), dasher-data (dasher-sw).
 set -euo pipefail
 
 root="${1:-${TEXTMAD_DEBIAN_ROOT:-$HOME/.cache/textmad/debian}}"
 shift || true
-if [ "$#" -gt 0 ]; then packages=("$@"); else packages=(texlive-lang-other dasher-data); fi
+if [ "$#" -gt 0 ]; then packages=("$@"); else packages=(texlive-lang-other texlive-lang-arabic dasher-data); fi
 
 for tool in apt-get dpkg dpkg-deb; do
     command -v "$tool" >/dev/null || { echo "error: $tool not found; this script needs a Debian or Ubuntu system" >&2; exit 1; }

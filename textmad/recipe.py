@@ -165,6 +165,10 @@ class CorpusConfig:
     min_chars: int = _f(200, lo=1, hi=10**7, doc="documents shorter than this are dropped")
     max_chars: int = _f(2000, lo=1, hi=10**7, doc="longer documents are cut at a sentence/word boundary into pieces")
     max_docs: int = _f(0, lo=0, hi=MAX_DOCS, doc="0: all documents")
+    aligned_verses: int = _f(0, lo=0, hi=286, doc=(
+        "quran-* corpora: 0 packs verses up to max_chars; N > 0 makes every document N consecutive verses of one "
+        "sura (fewer at its end), one translation per language, never cut or dropped by max_chars/min_chars, "
+        "split by range id: every language gets the same verse ranges in train, heldout and fresh"))
     prepared_dir: str = _f("prepared", doc="where prepared corpora are cached")
 
 

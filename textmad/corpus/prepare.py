@@ -17,8 +17,8 @@ from pathlib import Path
 import regex
 
 from textmad.corpus.cards import CorpusCard, get_card
-from textmad.corpus.normalize import clean_text, pack
-from textmad.corpus.sources import BUILTIN_SOURCES, Source, hub_source, local_source
+from textmad.corpus.normalize import clean_text, fold, pack
+from textmad.corpus.sources import BUILTIN_SOURCES, QURAN_CORPORA, Source, hub_source, local_source
 from textmad.corpus.splits import SPLITS, Document, assign, deduplicate, split_stats
 from textmad.corpus.vocab import check_language
 from textmad.errors import UserError
@@ -67,7 +67,9 @@ def load_prepared(path: str | Path) -> PreparedCorpus:
 
 def content_config(cfg: CorpusConfig) -> dict:
     data = dataclasses.asdict(cfg)
-    return {"pipeline_version": PIPELINE_VERSION, **{k: data[k] for k in CONTENT_FIELDS}}
+    # aligned_verses only when set, so that the caches of every unaligned corpus keep their hash.
+    aligned = {"aligned_verses": cfg.aligned_verses} if cfg.aligned_verses else {}
+    return {"pipeline_version": PIPELINE_VERSION, **{k: data[k] for k in CONTENT_FIELDS}, **aligned}
 
 
 def config_hash(cfg: CorpusConfig) -> str:
@@ -119,10 +121,13 @@ def _documents(source: Source, cfg: CorpusConfig) -> tuple[list[Document], dict]
     docs, counts = [], {"passages": 0, "pieces": 0, "too_short": 0}
     for passage in source.passages(cfg):
         counts["passages"] += 1
-        pieces = pack(clean_text(passage.text, markup=source.markup), cfg.max_chars)
+        text = clean_text(passage.text, markup=source.markup)
+        # An aligned verse range is one document in every language: cutting or dropping it by length
+        # would give each language different documents.
+        pieces = [text] if cfg.aligned_verses else pack(text, cfg.max_chars)
         counts["pieces"] += len(pieces)
         for k, text in enumerate(pieces):
-            if len(text) < cfg.min_chars:
+            if len(text) < cfg.min_chars and not cfg.aligned_verses:
                 counts["too_short"] += 1
                 continue
             doc_id = passage.id if len(pieces) == 1 else f"{passage.id}#{k}"
@@ -138,9 +143,20 @@ def _build(tmp: Path, cfg: CorpusConfig, source: Source, card: CorpusCard | None
     if not docs:
         raise UserError(f"corpus {cfg.name!r}: no document of at least corpus.min_chars = {cfg.min_chars} "
                         f"characters in {counts['passages']} passage(s); lower min_chars or check the source")
-    docs, counts["exact_duplicates"], counts["near_duplicates"] = deduplicate(docs)
-    counts["documents"] = len(docs)
-    splits = assign(docs, cfg.seed, cfg.heldout_share, cfg.fresh_share, cfg.max_docs, what=f"corpus {cfg.name!r}")
+    kept, counts["exact_duplicates"], counts["near_duplicates"] = deduplicate(docs)
+    if cfg.aligned_verses and len(kept) < len(docs):
+        # Dropping a range in one language only would break the alignment with the others.
+        first, repeats = {}, []
+        for d in docs:
+            if (key := fold(d.text)) in first:
+                repeats.append(f"{d.id} (= {first[key]})")
+            first.setdefault(key, d.id)
+        raise UserError(f"corpus {cfg.name!r}: with corpus.aligned_verses = {cfg.aligned_verses} the verse "
+                        f"range(s) {', '.join(repeats)} repeat another range's text, and aligned ranges are never "
+                        f"dropped; choose another corpus.aligned_verses (3 and 5 give no repeats in any quran-* corpus)")
+    docs, counts["documents"] = kept, len(kept)
+    splits = assign(docs, cfg.seed, cfg.heldout_share, cfg.fresh_share, cfg.max_docs, what=f"corpus {cfg.name!r}",
+                    by_group=bool(cfg.aligned_verses))
     entries = {}
     for name in SPLITS:
         file = f"{name}.jsonl"
@@ -177,6 +193,10 @@ def prepare(cfg: CorpusConfig, out_dir: str | Path | None = None, force: bool = 
     if cfg.min_chars > cfg.max_chars:
         raise UserError(f"corpus.min_chars = {cfg.min_chars} exceeds corpus.max_chars = {cfg.max_chars}")
     source, card, language = resolve_source(cfg)
+    if cfg.aligned_verses and not source.aligns:
+        raise UserError(f"corpus.aligned_verses = {cfg.aligned_verses}, but corpus {cfg.name!r} has no aligned "
+                        f"verse ranges; it applies to the built-in corpora {', '.join(QURAN_CORPORA)} "
+                        f"(or set it to 0)")
     out = Path(out_dir) if out_dir is not None else default_dir(cfg)
     if out.exists() and not (out / "manifest.json").is_file() and any(out.iterdir()):
         raise UserError(f"{out}: exists and is not a prepared corpus (no manifest.json); "

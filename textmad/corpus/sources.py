@@ -46,6 +46,7 @@ class Source:
     details: dict = field(default_factory=dict)
     markup: bool = False  # the text is markup (a wiki dump, HTML): tags and entities are stripped
     dropped: Counter | None = None  # rows without text, by reason, filled while passages are read
+    aligns: bool = False  # yields the same verse ranges in every language when corpus.aligned_verses is set
 
 
 # ---------------------------------------------------------------- gensim test data
@@ -168,16 +169,38 @@ def _debian_files(package: str, rel_paths: list[str]) -> tuple[list[Path], str]:
                     f"`dpkg -x` into $TEXTMAD_DEBIAN_ROOT), or system-wide with: sudo apt-get install {package}")
 
 
-QURAN_DIR = "/usr/share/texlive/texmf-dist/tex/latex/quran-bn"
-QURAN_TRANSLATIONS = {"bni": "Zohurul Hoque", "bnii": "Muhiuddin Khan"}
-_QURAN_LINE = regex.compile(r"^\\qt@newcmd\\qurantrans@bn@[ivxlcdm]+\{(.*)\\qt@no\{\((\d+)\)\}\}\s*$")
+TEX_LATEX = "/usr/share/texlive/texmf-dist/tex/latex"
+# corpus -> Debian package, folder under TEX_LATEX, {file: translator}. Translators as the packages'
+# documentation names them (quran-doc.tex, quran-ur.sty); the files themselves do not name them.
+# An aligned corpus reads the first file only: one text per language for every verse range.
+QURAN_CORPORA: dict[str, tuple[str, str, dict[str, str]]] = {
+    "quran-bn": ("texlive-lang-other", "quran-bn", {"qurantext-bni.translation.def": "Zohurul Hoque",
+                                                     "qurantext-bnii.translation.def": "Muhiuddin Khan"}),
+    "quran-ur": ("texlive-lang-other", "quran-ur", {"qurantext-urii.translation.def": "Fateh Muhammad Jalandhry"}),
+    "quran-ar": ("texlive-lang-arabic", "quran", {"qurantext-simple.def": "Arabic original (Tanzil simple text)"}),
+    "quran-en": ("texlive-lang-arabic", "quran", {"qurantext-en.translation.def": "Ahmed Ali"}),
+    "quran-de": ("texlive-lang-arabic", "quran", {"qurantext-de.translation.def":
+                                                  "Abu Rida Muhammad ibn Ahmad ibn Rassoul"}),
+    "quran-fr": ("texlive-lang-arabic", "quran", {"qurantext-fr.translation.def": "Muhammad Hamidullah"}),
+    "quran-fa": ("texlive-lang-arabic", "quran", {"qurantext-fa.translation.def": "Mohammad Mahdi Fooladvand"}),
+}
+# Verses per sura in the Tanzil text that every file follows (6,236 in all): the reference that makes
+# aligned verse ranges identical in every language.
+QURAN_SURA_VERSES = (
+    7, 286, 200, 176, 120, 165, 206, 75, 129, 109, 123, 111, 43, 52, 99, 128, 111, 110, 98, 135, 112, 78, 118, 64,
+    77, 227, 93, 88, 69, 60, 34, 30, 73, 54, 45, 83, 182, 88, 75, 85, 54, 53, 89, 59, 37, 35, 38, 29, 18, 45, 60,
+    49, 62, 55, 78, 96, 29, 22, 24, 13, 14, 11, 11, 18, 12, 12, 30, 52, 52, 44, 28, 28, 20, 56, 40, 31, 50, 40, 46,
+    42, 29, 19, 36, 25, 22, 17, 19, 26, 30, 20, 15, 21, 11, 8, 8, 19, 5, 8, 8, 11, 11, 8, 3, 9, 5, 4, 7, 3, 6, 3,
+    5, 4, 5, 6)
+# Translations number verses "(12)", the Arabic text "﴿١٢﴾" (Arabic-Indic digits, which int() reads).
+_QURAN_LINE = regex.compile(r"^\\qt@newcmd\\qurant(?:rans@[a-z]+|ext)@[ivxlcdm]+\{(.*)\\qt@no\{[(﴿](\d+)[)﴾]\}\}%?\s*$")
 _TEX_MACRO = regex.compile(r"\\[\p{L}@]+\s?")
 # What TeX prints for its input ligatures (longest first).
 _TEX_LIGATURES = (("---", "\u2014"), ("--", "\u2013"), ("``", "\u201c"), ("''", "\u201d"))
 
 
 def quran_verses(path: Path) -> list[tuple[int, int, str]]:
-    """(surah, verse, text) for every verse of one translation file; verse numbers restart at 1 per surah."""
+    """(sura, verse, text) for every verse of one quran-package file; verse numbers restart at 1 per sura."""
     verses, surah = [], 0
     for lineno, line in enumerate(read_utf8(path).splitlines(), 1):
         if not line.startswith("\\qt@newcmd"):
@@ -185,7 +208,7 @@ def quran_verses(path: Path) -> list[tuple[int, int, str]]:
         m = _QURAN_LINE.match(line)
         if not m:
             raise UserError(f"{path}:{lineno}: not a verse line of the form "
-                            f"\\qt@newcmd\\qurantrans@bn@<roman>{{TEXT\\qt@no{{(N)}}}}")
+                            f"\\qt@newcmd\\qurantrans@<lang>@<roman>{{TEXT\\qt@no{{(N)}}}}")
         number = int(m.group(2))
         if number == 1:
             surah += 1
@@ -196,15 +219,52 @@ def quran_verses(path: Path) -> list[tuple[int, int, str]]:
     return verses
 
 
+def verse_ranges(n: int) -> list[tuple[int, int, int]]:
+    """(sura, first, last): every sura cut into ranges of ``n`` consecutive verses (the last may be shorter)."""
+    return [(s, a, min(a + n - 1, count)) for s, count in enumerate(QURAN_SURA_VERSES, 1)
+            for a in range(1, count + 1, n)]
+
+
+def _show_verses(keys: list[tuple[int, int]], n: int) -> str:
+    """At most 10 verses, each with the aligned range that holds it (an extra verse belongs to none)."""
+    def show(s, v):
+        if s > len(QURAN_SURA_VERSES) or v > QURAN_SURA_VERSES[s - 1]:
+            return f"{s}:{v}"
+        first = (v - 1) // n * n + 1
+        return f"{s}:{v} (range {s}:{first}-{min(first + n - 1, QURAN_SURA_VERSES[s - 1])})"
+    return ", ".join(show(s, v) for s, v in keys[:10]) + (f" and {len(keys) - 10} more" if len(keys) > 10 else "")
+
+
+def _aligned_passages(path: Path, n: int) -> Iterator[Passage]:
+    """One document per verse range, id = group = "sura:first-last": the same ids in every language."""
+    verses = quran_verses(path)
+    text = {(s, v): t for s, v, t in verses}
+    reference = {(s, v) for s, count in enumerate(QURAN_SURA_VERSES, 1) for v in range(1, count + 1)}
+    missing, extra = sorted(reference - set(text)), sorted(set(text) - reference)
+    problems = ([f"missing {_show_verses(missing, n)}"] if missing else []) + \
+               ([f"extra {_show_verses(extra, n)}"] if extra else [])
+    if len(verses) != len(text):
+        problems.append(f"{len(verses) - len(text)} verse(s) listed twice")
+    if problems:
+        raise UserError(f"{path}: not the {len(reference):,} verses of the aligned group (corpus.aligned_verses = "
+                        f"{n}): {'; '.join(problems)}; every language of the group must hold the same verses")
+    for s, a, b in verse_ranges(n):
+        range_id = f"{s}:{a}-{b}"
+        yield Passage(range_id, " ".join(text[(s, v)] for v in range(a, b + 1)), range_id)
+
+
 def _quran_passages(paths: list[Path]) -> Callable[[CorpusConfig], Iterator[Passage]]:
     def passages(cfg):
+        if cfg.aligned_verses:
+            yield from _aligned_passages(paths[0], cfg.aligned_verses)
+            return
         translations = {p.name.split(".")[0].removeprefix("qurantext-"): quran_verses(p) for p in paths}
         keys = list(translations)
         aligned = list(zip(*(translations[k] for k in keys)))
         if any(len(v) != len(aligned) for v in translations.values()) or any(
                 len({(s, n) for s, n, _ in row}) != 1 for row in aligned):
-            raise UserError(f"{QURAN_DIR}: the translation files do not list the same verses in the same order")
-        # Verse ranges are chosen on both translations at once, so each range is one split group.
+            raise UserError(f"{paths[0].parent}: the translation files do not list the same verses in the same order")
+        # Verse ranges are chosen on every translation at once, so each range is one split group.
         start = 0
         while start < len(aligned):
             surah = aligned[start][0][0]
@@ -221,11 +281,15 @@ def _quran_passages(paths: list[Path]) -> Callable[[CorpusConfig], Iterator[Pass
     return passages
 
 
-def _quran_bn() -> Source:
-    rel = [f"{QURAN_DIR}/qurantext-{k}.translation.def" for k in QURAN_TRANSLATIONS]
-    paths, version = _debian_files("texlive-lang-other", rel)
-    return Source("texlive-lang-other (Debian)", version, paths, _quran_passages(paths),
-                  {"translations": QURAN_TRANSLATIONS})
+def _quran(name: str) -> Callable[[], Source]:
+    package, folder, translations = QURAN_CORPORA[name]
+
+    def locate():
+        paths, version = _debian_files(package, [f"{TEX_LATEX}/{folder}/{file}" for file in translations])
+        details = {"translations": {file.split(".")[0].removeprefix("qurantext-"): who
+                                    for file, who in translations.items()}}
+        return Source(f"{package} (Debian)", version, paths, _quran_passages(paths), details, aligns=True)
+    return locate
 
 
 _HYPHENATED = regex.compile(r"(?<=\p{Ll})-\n(?=\p{Ll})")
@@ -247,7 +311,7 @@ def _dasher(file: str) -> Callable[[], Source]:
 BUILTIN_SOURCES: dict[str, Callable[[], Source]] = {
     "wiki-en": _wiki_en,
     "lee-en": _lee_en,
-    "quran-bn": _quran_bn,
+    **{name: _quran(name) for name in QURAN_CORPORA},
     "dasher-sw": _dasher("training_swahili_KE.txt"),
 }
 

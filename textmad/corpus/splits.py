@@ -49,32 +49,49 @@ def _rank(seed: int, group: str) -> str:
 
 
 def assign(docs: list[Document], seed: int, heldout_share: float, fresh_share: float, max_docs: int = 0,
-           what: str = "corpus") -> dict[str, list[Document]]:
-    """Shuffle by group, keep at most ``max_docs`` documents, and fill heldout, then fresh, then train."""
+           what: str = "corpus", by_group: bool = False) -> dict[str, list[Document]]:
+    """Shuffle by group, keep at most ``max_docs`` documents, and fill heldout, then fresh, then train.
+
+    ``by_group``: shares and ``max_docs`` count groups, not documents, so a group's split depends only on
+    the seed and the set of group ids (aligned corpora: the same verse ranges in every language,
+    however many documents or characters a language has per range).
+    """
     position = {id(d): i for i, d in enumerate(docs)}
     ordered = sorted(docs, key=lambda d: (_rank(seed, d.group), position[id(d)]))
+    unit = "group" if by_group else "document"
+    units = list(dict.fromkeys(d.group for d in ordered)) if by_group else ordered
     if max_docs:
-        ordered = ordered[:max_docs]
-    n = len(ordered)
+        units = units[:max_docs]
+        if by_group:
+            kept = set(units)
+            ordered = [d for d in ordered if d.group in kept]
+        else:
+            ordered = units
+    n = len(units)
     want = {"heldout": max(1, round(n * heldout_share)),
             "fresh": max(1, round(n * fresh_share)) if fresh_share > 0 else 0}
     needed = want["heldout"] + want["fresh"] + 1
     if n < needed:
-        raise UserError(f"{what}: {n} document(s) is too small for the requested splits "
+        raise UserError(f"{what}: {n} {unit}(s) is too small for the requested splits "
                         f"(heldout_share={heldout_share:g}, fresh_share={fresh_share:g} need at least {needed}: "
-                        f"one train document plus {want['heldout']} heldout and {want['fresh']} fresh); "
+                        f"one train {unit} plus {want['heldout']} heldout and {want['fresh']} fresh); "
                         f"use more text, a smaller corpus.min_chars, or a larger corpus.max_docs")
     out = {name: [] for name in SPLITS}
+    filled = dict.fromkeys(SPLITS, 0)
     group_split: dict[str, str] = {}
     for doc in ordered:
         split = group_split.get(doc.group)
         if split is None:
-            split = next((s for s in ("heldout", "fresh") if len(out[s]) < want[s]), "train")
+            split = next((s for s in ("heldout", "fresh") if filled[s] < want[s]), "train")
             group_split[doc.group] = split
+            if by_group:
+                filled[split] += 1
         out[split].append(doc)
+        if not by_group:
+            filled[split] += 1
     empty = [s for s in SPLITS if not out[s] and (s != "fresh" or fresh_share > 0)]
     if empty:
-        raise UserError(f"{what}: the split(s) {', '.join(empty)} came out empty: {n} documents in "
+        raise UserError(f"{what}: the split(s) {', '.join(empty)} came out empty: {n} {unit}s in "
                         f"{len(group_split)} group(s) are too few to share out; use more text")
     return out
 
