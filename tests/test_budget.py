@@ -1,0 +1,55 @@
+"""The start-of-run estimate of time and memory, and its warnings."""
+import pytest
+
+from textmad import budget as B
+from textmad.recipe import load_recipe
+
+SHAPE = B.Shape(params=10**6, layers=2, hidden=64, kv_dim=64, vocab=1000)
+
+
+def recipe(**loop):
+    return load_recipe(data={"loop": {"generations": 1, "arms": [{"mode": "replace"}], **loop},
+                             "train": {"epochs": 1, "batch_size": 4, "seq_len": 32},
+                             "generate": {"num_samples": 10, "prompt_tokens": 5, "min_new_tokens": 5,
+                                          "max_new_tokens": 20, "batch_size": 10}})
+
+
+def test_estimate_by_hand():
+    est = B.estimate(recipe(), SHAPE, pool_tokens=1000, doc_tokens=10, heldout_tokens=100, matmul_flops=1e9)
+    u = B.UTILISATION
+    # generation 0 trains on the pool, replace on its 10 samples of 20 tokens; two cells generate and score
+    assert est["parts"]["train"] == pytest.approx((1000 + 10 * 20) * 6e6 / (1e9 * u["train_full"]))
+    assert est["parts"]["generate"] == pytest.approx(2 * 10 * 25 * 2e6 / (1e9 * u["generate"]))
+    assert est["parts"]["evaluate"] == pytest.approx((2 * 100 + 10 * 20) * 2e6 / (1e9 * u["evaluate"]))
+    assert est["seconds"] == pytest.approx(sum(est["parts"].values()))
+    # weights of two models, full fine-tuning's gradients and Adam state, then the largest of
+    # training activations and logits, KV cache and logits of generation, evaluation logits
+    training = 4 * 32 * (2 * 64 * 16 + 1000 * 3) * 4
+    generation = 10 * 25 * 2 * 2 * 64 * 4 + 10 * 1000 * 4
+    evaluation = 8 * 32 * 1000 * 3 * 4  # perplexity batch 8, window = seq_len
+    assert est["memory_bytes"] == 2 * 4e6 + 3 * 4e6 + max(training, generation, evaluation)
+
+
+def test_accumulate_trains_on_everything_so_far():
+    r = recipe(generations=3, arms=[{"mode": "accumulate"}])
+    assert B.mix_tokens(r, pool_tokens=1000, doc_tokens=10, sample_tokens=20) == 3 * 1000 + (1 + 2 + 3) * 10 * 20
+
+
+def test_far_beyond_the_budget_warns_with_figures():
+    big = recipe(budget_minutes=1, generations=50, arms=[{"mode": "accumulate"}])
+    est = B.estimate(big, SHAPE, pool_tokens=10**6, doc_tokens=100, heldout_tokens=10**4, matmul_flops=1e9)
+    (time_warning, memory_warning) = B.warnings(est, 60 * big.loop.budget_minutes, memory_bytes=1e6)
+    assert "budget loop.budget_minutes = 1" in time_warning and f"{est['seconds'] / 60:.0f} min" in time_warning
+    assert "peak memory" in memory_warning
+    assert B.warnings(est, 0, memory_bytes=1e12) == []  # no time budget, memory enough
+
+
+def test_check_prints_the_estimate_for_a_real_model():
+    from tests.fixtures import lee_lines, tiny_llama
+
+    model, tok = tiny_llama(list(lee_lines()[:50]))
+    lines = []
+    est = B.check(recipe(budget_minutes=0.0001), model, tok, list(lee_lines()[:200]), list(lee_lines()[200:220]),
+                  log=lines.append)
+    assert lines[0].startswith("estimate on this machine: ") and est["seconds"] > 0
+    assert any("warning: the estimated time" in text for text in lines[1:])

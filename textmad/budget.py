@@ -1,0 +1,141 @@
+"""Before a run: the time and memory a recipe needs on this machine, from the model's size and the
+token counts, so a recipe far beyond its budget is flagged before hours are spent on it.
+
+Compute: model FLOPs per token (2 x parameters for a forward pass, 6 x for full fine-tuning, 4 x
+for LoRA, which computes no gradients of the frozen matrices) over the float32 matmul rate times the
+share of it each stage reaches (``UTILISATION``, measured by benchmarks/bench_loop.py on a 2-core
+CPU). Memory: float32 weights of the model being trained plus generation 0's (kept for
+gen0_perplexity), the optimizer state of full fine-tuning, and the largest of the training
+activations and logits, the generation KV cache, and the evaluation logits.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+
+# Share of the matmul rate each stage reaches on SmolLM2-135M, float32, 2 CPU cores
+# (reports/benchmarks/bench_loop.txt); for other machines a first-order guess.
+UTILISATION = {"train_full": 0.25, "train_lora": 0.15, "generate": 0.30, "evaluate": 0.35}
+FLOPS_PER_TOKEN = {"train_full": 6, "train_lora": 4, "generate": 2, "evaluate": 2}
+
+
+@dataclasses.dataclass
+class Shape:
+    """What the estimate needs to know about a model."""
+    params: int
+    layers: int
+    hidden: int
+    kv_dim: int          # key (= value) width per layer: kv heads x head size
+    vocab: int
+    bytes_per_param: int = 4
+
+
+def shape_of(model) -> Shape:
+    c = model.config.get_text_config()
+    heads = c.num_attention_heads
+    kv_heads = getattr(c, "num_key_value_heads", None) or heads
+    head_dim = getattr(c, "head_dim", None) or c.hidden_size // heads
+    dtype = next(model.parameters()).dtype
+    return Shape(params=model.num_parameters(), layers=c.num_hidden_layers, hidden=c.hidden_size,
+                 kv_dim=kv_heads * head_dim, vocab=c.vocab_size, bytes_per_param=dtype.itemsize)
+
+
+def mix_tokens(recipe, pool_tokens: float, doc_tokens: float, sample_tokens: float) -> float:
+    """Training tokens of every generation after 0, all arms, one epoch each."""
+    n = recipe.generate.num_samples
+    total = 0.0
+    for arm in recipe.loop.arms:
+        size = arm.train_size or recipe.loop.train_size
+        for k in range(1, recipe.loop.generations + 1):
+            if arm.mode == "replace":
+                total += n * sample_tokens
+            elif arm.mode == "accumulate":
+                total += pool_tokens + k * n * sample_tokens
+            else:
+                total += (size * doc_tokens if size else pool_tokens)
+    return total
+
+
+def estimate(recipe, shape: Shape, pool_tokens: float, doc_tokens: float, heldout_tokens: float,
+             matmul_flops: float) -> dict:
+    """{"seconds", "memory_bytes", "parts": {stage: seconds}} of ``recipe`` on a machine whose
+    float32 matmul rate is ``matmul_flops`` (FLOP/s). ``pool_tokens``: the real train pool's tokens;
+    ``doc_tokens``: tokens of an average training document; ``heldout_tokens``: of the held-out
+    documents scored each generation. Samples are counted at max_new_tokens."""
+    t, g = recipe.train, recipe.generate
+    method = "train_lora" if t.method == "lora" else "train_full"
+    cells = len(recipe.loop.arms) * recipe.loop.generations + 1
+    sample_tokens = g.max_new_tokens
+    train_tokens = (pool_tokens * (t.gen0_epochs or t.epochs)
+                    + mix_tokens(recipe, pool_tokens, doc_tokens, sample_tokens) * t.epochs)
+    if t.max_steps:
+        train_tokens = min(train_tokens, cells * t.max_steps * t.batch_size * t.seq_len)
+    generated = cells * g.num_samples * (g.prompt_tokens + g.max_new_tokens) * g.num_beams
+    evaluated = cells * heldout_tokens + (cells - 1) * g.num_samples * sample_tokens
+    parts = {}
+    for stage, tokens in ((method, train_tokens), ("generate", generated), ("evaluate", evaluated)):
+        rate = matmul_flops * UTILISATION[stage] / (FLOPS_PER_TOKEN[stage] * shape.params)
+        parts[stage.split("_")[0]] = tokens / rate
+    b = shape.bytes_per_param
+    weights = 2 * shape.params * b
+    optimizer = 3 * shape.params * b if t.method == "full" else 0
+    block = t.batch_size * t.seq_len
+    # about 16 hidden-sized tensors per layer are kept for the backward pass; logits, their float copy and grad
+    training = block * (shape.layers * shape.hidden * 16 + shape.vocab * 3) * b
+    kv_cache = g.batch_size * g.num_beams * (g.prompt_tokens + g.max_new_tokens) * shape.layers * 2 * shape.kv_dim * b
+    ppl = recipe.evaluate.perplexity
+    evaluation = ppl.batch_size * (ppl.window or t.seq_len) * shape.vocab * 3 * b
+    return {"seconds": sum(parts.values()), "parts": parts,
+            "memory_bytes": weights + optimizer + max(training, kv_cache + g.batch_size * shape.vocab * b, evaluation)}
+
+
+def warnings(est: dict, budget_seconds: float, memory_bytes: float, factor: float = 2.0) -> list[str]:
+    """What is far beyond the budget: time over ``factor`` x ``budget_seconds`` (0: no time
+    budget), memory over ``memory_bytes`` (the machine's)."""
+    out = []
+    if budget_seconds and est["seconds"] > factor * budget_seconds:
+        out.append(f"the estimated time, {est['seconds'] / 60:.0f} min, is over {factor:g}x the budget "
+                   f"loop.budget_minutes = {budget_seconds / 60:g}")
+    if est["memory_bytes"] > memory_bytes:
+        out.append(f"the estimated peak memory, {est['memory_bytes'] / 1e9:.1f} GB, is over this machine's "
+                   f"{memory_bytes / 1e9:.1f} GB")
+    return out
+
+
+def matmul_flops(n: int = 1024, repeats: int = 3) -> float:
+    """float32 FLOP/s of an n^3 matmul on this machine (best of ``repeats``: the rate it can reach)."""
+    import torch
+
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    a @ b
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - start)
+    return 2 * n ** 3 / best
+
+
+def machine_memory() -> float:
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def check(recipe, model, tokenizer, train_texts: list[str], heldout_texts: list[str], log=print) -> dict:
+    """Print the estimate for ``recipe`` with this base model and corpus, and a warning for anything
+    far beyond the budget (``loop.budget_minutes``, the machine's memory); returns the estimate."""
+    sample = train_texts[:64]
+    chars_per_token = (sum(map(len, sample)) / max(1, sum(len(ids) for ids in tokenizer(sample)["input_ids"]))
+                       if sample else 4.0)
+    pool = sum(map(len, train_texts)) / chars_per_token
+    ppl = recipe.evaluate.perplexity
+    held = heldout_texts[: ppl.max_docs] if ppl.max_docs else heldout_texts
+    est = estimate(recipe, shape_of(model), pool, pool / max(1, len(train_texts)),
+                   sum(map(len, held)) / chars_per_token, matmul_flops())
+    parts = ", ".join(f"{k} {v / 60:.0f}" for k, v in est["parts"].items())
+    log(f"estimate on this machine: {est['seconds'] / 60:.0f} min ({parts}), peak memory "
+        f"{est['memory_bytes'] / 1e9:.1f} GB")
+    for text in warnings(est, 60 * recipe.loop.budget_minutes, machine_memory()):
+        log(f"warning: {text}; reduce the recipe's sizes (loop.generations, generate.num_samples, "
+            f"loop.train_size, train.epochs) or run it where it fits")
+    return est
