@@ -23,7 +23,8 @@ def english():
 
 def recipe(tmp_path, **model):
     return load_recipe(data={"loop": {"arms": [{"mode": "replace"}]},
-                             "model": {"cache_dir": str(tmp_path / "cache"), "scratch": TINY, **model}})
+                             "model": {"cache_dir": str(tmp_path / "cache"), "scratch": TINY, **model},
+                             "train": {"seq_len": 64}, "generate": {"max_new_tokens": 32}})  # within TINY's context
 
 
 @pytest.fixture(scope="module")
