@@ -1,6 +1,8 @@
 """Parallel corpora: the quran-* built-ins, aligned verse ranges across languages, and their bad input."""
 from __future__ import annotations
 
+import json
+
 import pytest
 import regex
 
@@ -47,10 +49,19 @@ def test_new_corpus_prepares_to_its_card_figures_with_honest_terms(name, tmp_pat
     assert "\\" not in text and "qt@" not in text and "{" not in text and "﴿" not in text
 
 
-def test_ls_lists_the_parallel_corpora(capsys):
+def test_ls_lists_the_parallel_corpora_and_prepare_aligns_them(capsys, tmp_path):
     assert cli_main(["ls"]) == 0
     out = capsys.readouterr().out
     assert all(name in out for name in ["quran-bn", *NEW])
+    if missing("quran-ur"):
+        pytest.skip(missing("quran-ur"))
+    assert cli_main(["corpus", "prepare", "quran-ur", "--aligned-verses", "5", "--prepared-dir", str(tmp_path)]) == 0
+    (folder,) = tmp_path.iterdir()
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["config"]["aligned_verses"] == 5
+    assert sum(manifest["splits"][s]["documents"] for s in SPLITS) == len(sources.verse_ranges(5)) == 1288
+    assert cli_main(["corpus", "prepare", "lee-en", "--aligned-verses", "5", "--prepared-dir", str(tmp_path)]) == 2
+    assert "corpus.aligned_verses = 5, but corpus 'lee-en'" in capsys.readouterr().err
 
 
 @pytest.fixture(scope="module")

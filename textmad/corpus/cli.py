@@ -28,6 +28,8 @@ def configure_corpus(p):
         a.add_argument("--min-chars", type=int, default=CorpusConfig.min_chars)
         a.add_argument("--max-chars", type=int, default=CorpusConfig.max_chars)
         a.add_argument("--max-docs", type=int, default=CorpusConfig.max_docs, help="0: all documents")
+        a.add_argument("--aligned-verses", type=int, default=CorpusConfig.aligned_verses, metavar="N",
+                       help="quran-* corpora: documents of N verses, the same ranges and splits in every language")
         a.add_argument("--language", default="", help="ISO 639-1 code; required for local and hub sources")
         a.add_argument("--format", default="auto", choices=["auto", "txt", "jsonl", "parquet"])
         a.add_argument("--text-field", default="text", help="jsonl/parquet/hub: the column holding the text")
@@ -49,7 +51,8 @@ def config_from_args(args) -> CorpusConfig:
     name = Path(args.name).stem if source is not None and source.kind == "local" else args.name
     return CorpusConfig(name=name, source=source, language=args.language, seed=args.seed,
                         heldout_share=args.heldout_share, fresh_share=args.fresh_share, min_chars=args.min_chars,
-                        max_chars=args.max_chars, max_docs=args.max_docs, prepared_dir=args.prepared_dir)
+                        max_chars=args.max_chars, max_docs=args.max_docs, aligned_verses=args.aligned_verses,
+                        prepared_dir=args.prepared_dir)
 
 
 def print_stats(corpus) -> None:
