@@ -53,7 +53,8 @@ def run_dir(tmp_path_factory):
 def test_eval_run_writes_beside_the_run_and_replace_rewrites_it(run_dir, capsys):
     """A run directory is the record of what happened: eval writes RUN/eval/NAME/ unless --replace."""
     before = {p: p.read_bytes() for p in run_dir.rglob("metrics.json")}
-    assert main(["eval", str(run_dir), "--name", "again", "--out", str(run_dir.parent / "eval.json")]) == 0
+    assert main(["eval", str(run_dir), "--name", "again", "--format", "json",
+                 "--out", str(run_dir.parent / "eval.json")]) == 0
     assert {p: p.read_bytes() for p in run_dir.rglob("metrics.json") if "eval" not in p.parts} == before
     assert not (run_dir / "metrics.csv").exists()
     out = run_dir / "eval" / "again"
@@ -97,7 +98,8 @@ def test_eval_prepared_corpus_and_files(run_dir, tmp_path, capsys):
     from textmad.recipe import load_recipe
 
     corpus = prepare(load_recipe(run_dir / "recipe.yaml").corpus)
-    assert main(["eval", str(corpus.dir), "--sample-words", "300", "--out", str(tmp_path / "c.json")]) == 0
+    assert main(["eval", str(corpus.dir), "--sample-words", "300", "--format", "json",
+                 "--out", str(tmp_path / "c.json")]) == 0
     result = next(iter(read_json(tmp_path / "c.json").values()))
     assert result["metrics"]["distinct_1"] > 0 and "heldout_ppl" not in result["metrics"]
     assert result["evaluation"]["notes"][0].startswith("model-free metrics only")
@@ -107,8 +109,8 @@ def test_eval_prepared_corpus_and_files(run_dir, tmp_path, capsys):
     capsys.readouterr()
     bn = tmp_path / "bn.txt"
     bn.write_text("\n\n".join(["সে তাহার বাড়িতে গিয়া দেখিল যে সকলে বসিয়া আছে।"] * 30), encoding="utf-8")
-    assert main(["eval", str(bn), "--language", "bn", "--sample-words", "100"]) == 0
-    out = json.loads(capsys.readouterr().out)
+    assert main(["eval", str(bn), "--language", "bn", "--sample-words", "100", "--format", "json"]) == 0
+    (out,) = json.loads(capsys.readouterr().out).values()
     assert out["metrics"]["sadhu_share"] == 1.0 and out["metrics"]["formality_f"] is None
     assert out["metrics"]["tail_coverage"] is None and "--reference" in out["evaluation"]["unavailable"]["tail_coverage"]
     assert out["evaluation"]["tail_reference"]["reference"] == "none"
@@ -121,13 +123,24 @@ def test_eval_file_against_a_reference(run_dir, tmp_path, capsys):
 
     corpus = prepare(load_recipe(run_dir / "recipe.yaml").corpus)
     samples = run_dir / "replace" / "gen-001" / "samples.jsonl"
-    assert main(["eval", str(samples), "--reference", str(corpus.dir), "--sample-words", "300"]) == 0
-    out = json.loads(capsys.readouterr().out)
+    assert main(["eval", str(samples), "--reference", str(corpus.dir), "--sample-words", "300",
+                 "--format", "json"]) == 0
+    (out,) = json.loads(capsys.readouterr().out).values()
     assert out["evaluation"]["tail_reference"]["reference"] == "lee-local: train split"
     assert out["evaluation"]["tail_reference"]["real_baseline"] == "lee-local: held-out split"
     assert 0 <= out["metrics"]["tail_coverage"] < 1 and out["metrics"]["formality_lexical"] is not None
     assert main(["eval", str(samples), "--reference", str(samples)]) == 2
     assert "its own tail reference" in capsys.readouterr().err
+    # people get a table with the references and the reasons for n/a; programs get CSV at full precision
+    assert main(["eval", str(samples), "--reference", str(corpus.dir), "--sample-words", "300"]) == 0
+    printed = capsys.readouterr().out
+    assert "tail reference: lee-local: train split" in printed and "n/a (" in printed
+    assert max(len(line) for line in printed.splitlines()) <= 100
+    assert main(["eval", str(samples), "--reference", str(corpus.dir), "--sample-words", "300",
+                 "--format", "csv", "--out", str(tmp_path / "e.csv")]) == 0
+    import csv
+    (row,) = list(csv.DictReader(open(tmp_path / "e.csv", encoding="utf-8")))
+    assert float(row["tail_coverage"]) == out["metrics"]["tail_coverage"] and row["source"] == samples.name
 
 
 def test_eval_bad_jsonl_is_a_clean_error(tmp_path, capsys):

@@ -15,13 +15,17 @@ TARGET may be
   prepared corpus (its train split ranks the vocabulary, its held-out split is the real baseline)
   or another .txt/.jsonl file; without one the band coverages are unavailable.
 Model-based metrics need a run's model folders; corpora and files get the model-free families.
-``--out FILE`` writes every result as JSON.
+Output: a table of the metric values (``--format table|csv|markdown``; the table fits the
+terminal), or ``--format json``: every result whole (metrics, evaluation: how they were made and
+why some are unavailable, about: each metric's direction and baseline). ``--out FILE`` writes it
+atomically instead of printing.
 """
 from __future__ import annotations
 
 import datetime
 import json
-import sys
+import shutil
+import textwrap
 from pathlib import Path
 
 from textmad import rundir as rd
@@ -45,7 +49,9 @@ def configure_eval(p):
                                                     "(runs and corpora know their language)")
     p.add_argument("--sample-words", type=int, metavar="N",
                    help="corpus/file: word tokens per equal-size sample (default: the recipe default, 20000)")
-    p.add_argument("--out", metavar="FILE", help="also write the results as JSON")
+    from textmad.report.tables import add_format_arguments
+
+    add_format_arguments(p)
 
 
 def _texts_from_file(path: Path) -> list[str]:
@@ -256,6 +262,38 @@ def _run_or_generation(target: Path, args) -> dict:
     return results
 
 
+def _notes(record: dict) -> list[str]:
+    """What a reader of a table must know about one result: its references and what is missing."""
+    evaluation = record.get("evaluation", {})
+    reference = evaluation.get("tail_reference", {})
+    lines = [f"  {key}: {reference[field]}" for key, field in (("tail reference", "reference"),
+                                                              ("real baseline", "real_baseline")) if reference.get(field)]
+    reasons = {}
+    for metric, reason in evaluation.get("unavailable", {}).items():
+        reasons.setdefault(reason, []).append(metric)
+    lines += [f"  n/a ({', '.join(ms)}): {reason}" for reason, ms in reasons.items()]
+    width = shutil.get_terminal_size((100, 24)).columns
+    return [wrapped for line in lines for wrapped in textwrap.wrap(line, width, subsequent_indent="    ")]
+
+
+def _emit(results: dict, args) -> None:
+    """Print (or write to --out) the results: a metric table, or with --format json every record whole."""
+    from textmad.report.tables import emit, metric_table, render
+
+    if args.format == "json":
+        emit(json.dumps(results, ensure_ascii=False, indent=1), args.out)
+        return
+    # a file or corpus is labelled by its name: a full path would widen every row of the table
+    header, rows = metric_table({(Path(label).name if "/" in label and Path(label).exists() else label): record["metrics"]
+                                 for label, record in results.items()})
+    emit(render(header, rows, args.format, keys=1), args.out)
+    if args.format == "table" and args.out is None:
+        for label, record in results.items():
+            notes = _notes(record)
+            if notes and (len(results) == 1 or label == rd.GEN0):
+                print(f"{label}:\n" + "\n".join(notes))
+
+
 def main_eval(args) -> int:
     target = Path(args.target)
     if not target.exists():
@@ -276,9 +314,5 @@ def main_eval(args) -> int:
         scores = _score_file(target, args)
         scores.info["notes"] = [NOTE_MODEL_FREE]
         results = {str(target): scores.record()}
-    if not target.is_dir() or _is_corpus(target):
-        json.dump(next(iter(results.values())), sys.stdout, ensure_ascii=False, indent=1)
-        print()
-    if args.out:
-        write_json(args.out, results)
+    _emit(results, args)
     return 0
