@@ -146,6 +146,11 @@ def test_summary_threshold_and_report_on_a_known_dose_response(tmp_path, capsys,
     (sweep_dir / "report" / "report.md").unlink()
     monkeypatch.chdir(tmp_path / "tiny" / "seed-0")
     assert is_sweep_dir(sweep_dir) and report_sweep_dir(sweep_dir)["md"].read_text() == md
+    # and `textmad report SWEEP_DIR` makes the same report
+    from textmad.cli import main
+
+    (sweep_dir / "report" / "report.md").unlink()
+    assert main(["report", str(sweep_dir)]) == 0 and (sweep_dir / "report" / "report.md").read_text() == md
 
 
 def test_refinement_prints_the_shares_between_the_bracketing_points(tmp_path, capsys):

@@ -409,6 +409,12 @@ def main_report(args) -> int:
     if not args.static and importlib.util.find_spec("plotly") is None:
         raise UserError("the interactive figures need plotly, which is not installed: pip install 'textmad[report]' "
                         "(or pass --static to leave them out)")
+    from textmad.report.sweep import is_sweep_dir, report_sweep_dir
+
+    if len(args.runs) == 1 and is_sweep_dir(Path(args.runs[0])):
+        # a sweep: mean curves with 95% bands over seeds, dose-response and threshold (report/sweep.py)
+        print(f"wrote {report_sweep_dir(Path(args.runs[0]))['html']}")
+        return 0
     runs = open_runs(args.runs)
     if args.out:
         out = Path(args.out)
