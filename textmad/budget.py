@@ -1,12 +1,12 @@
 """Before a run: the time and memory a recipe needs on this machine, from the model's size and the
 token counts, so a recipe far beyond its budget is flagged before hours are spent on it.
 
-Compute: model FLOPs per token (2 x parameters for a forward pass, 6 x for full fine-tuning, 4 x
-for LoRA, which computes no gradients of the frozen matrices) over the float32 matmul rate times the
-share of it each stage reaches (``UTILISATION``, measured by benchmarks/bench_loop.py on a 2-core
-CPU). Memory: float32 weights of the model being trained plus generation 0's (kept for
-gen0_perplexity), the optimizer state of full fine-tuning, and the largest of the training
-activations and logits, the generation KV cache, and the evaluation logits.
+Compute: model FLOPs per token (2 x parameters for a forward pass, 6 x for full fine-tuning, 4 x for
+LoRA, which computes no gradients of the frozen matrices) over the float32 matmul rate times the
+share of it each stage reaches (``UTILISATION``, measured on a 2-core CPU). Memory: float32 weights
+of the model being trained plus generation 0's (kept for gen0_perplexity), the optimizer state of
+full fine-tuning, and the largest of the training activations and logits, the generation KV cache,
+and the evaluation logits.
 """
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ import dataclasses
 import os
 import time
 
-# Share of the matmul rate each stage reaches on SmolLM2-135M, float32, 2 CPU cores
-# (reports/benchmarks/bench_loop.txt); for other machines a first-order guess.
-UTILISATION = {"train_full": 0.25, "train_lora": 0.15, "generate": 0.30, "evaluate": 0.35}
+# Share of the matmul rate each stage reaches on SmolLM2-135M, float32, 2 quiet CPU cores (issue 14:
+# full 159 and LoRA 195 tokens/s at about 200 GFLOP/s; generation and evaluation from
+# benchmarks/bench_loop.py); for other machines a first-order guess.
+UTILISATION = {"train_full": 0.6, "train_lora": 0.5, "generate": 0.35, "evaluate": 0.4}
 FLOPS_PER_TOKEN = {"train_full": 6, "train_lora": 4, "generate": 2, "evaluate": 2}
 
 
@@ -107,7 +108,8 @@ def matmul_flops(n: int = 1024, repeats: int = 3) -> float:
     """float32 FLOP/s of an n^3 matmul on this machine (best of ``repeats``: the rate it can reach)."""
     import torch
 
-    a, b = torch.randn(n, n), torch.randn(n, n)
+    g = torch.Generator().manual_seed(0)  # leaves the global RNG, which seeds training, alone
+    a, b = torch.randn(n, n, generator=g), torch.randn(n, n, generator=g)
     a @ b
     best = float("inf")
     for _ in range(repeats):

@@ -357,11 +357,15 @@ class Loop:
         """The model this generation starts from: the base model, or the previous generation's weights."""
         from accelerate.utils import set_seed
 
+        from textmad import budget
         from textmad.model import load_base, load_model
 
         if k == 0 or self.recipe.train.init == "base":
             set_seed(derive_seed(self.recipe.seed, "base"))  # the same base weights as generation 0's
             model, tokenizer = load_base(self.recipe, [d["text"] for d in self.train_docs], self.acc)
+            if k == 0 and self.main:
+                budget.check(self.recipe, model, tokenizer, [d["text"] for d in self.train_docs],
+                             [d["text"] for d in self.heldout_docs], log=self.log)
         else:
             set_seed(seed)
             model, tokenizer = load_model(gen_dir(self.run_dir, arm, k - 1) / rundir.MODEL, self.recipe, self.acc)
