@@ -37,14 +37,19 @@ def test_runs_side_by_side_with_their_metrics(tiny_run, tiny_run_bn):
             k = int(row["generation"].removeprefix("gen-"))
             assert k == (0 if row["arm"] == "gen-000" else 2)
             expected = next(m for m in metrics if m["arm"] == arm and m["generation"] == k)
-            assert float(row["heldout_bpb"]) == pytest.approx(expected["heldout_bpb"], abs=5e-4)
+            assert float(row["heldout_bpc"]) == pytest.approx(expected["heldout_bpc"], abs=5e-4)
             assert float(row["tail_coverage"]) == pytest.approx(expected["tail_coverage"], abs=5e-7)
-    # bits per byte, not per-token perplexity: tokenizers of different languages do not share a scale
-    assert "heldout_ppl" not in rows[0] and "heldout_bpb" in rows[0]
+            gen0 = next(m for m in metrics if m["arm"] == arm and m["generation"] == 0)
+            assert float(row["heldout_bpc_change"]) == pytest.approx(
+                expected["heldout_bpc"] / gen0["heldout_bpc"] - 1, abs=5e-4)
+    # bits per character and word, and each run's change from its own generation 0: not per-token
+    # perplexity (tokenizers differ) and not bits per byte (a Bengali letter is three UTF-8 bytes)
+    assert "heldout_ppl" not in rows[0] and "heldout_bpb" not in rows[0]
+    assert {"heldout_bpc", "heldout_bpw", "heldout_bpc_change"} <= set(rows[0])
     # formality is each run's own measure over its own generation 0
     assert {r["formality ÷ gen-000"] for r in rows if r["arm"] == "gen-000" and r["lang"] == "en"} == {"1.000"}
     # one format per column: every cell of a column has the same number of decimals
-    for column in ("heldout_bpb", "distinct_1", "tail_coverage"):
+    for column in ("heldout_bpc", "distinct_1", "tail_coverage"):
         assert len({len(r[column].partition(".")[2]) for r in rows}) == 1, column
 
 
@@ -93,7 +98,7 @@ def test_export_formats_parse_back(tiny_run, tiny_run_bn, tmp_path):
 
     def check(source, arm, generation, row):
         key = (source, "replace" if arm == "gen-000" else arm, int(generation.removeprefix("gen-")))
-        assert row["heldout_bpb"] == expected[key]["heldout_bpb"]
+        assert row["heldout_bpc"] == expected[key]["heldout_bpc"]
         assert row["distinct_2"] == expected[key]["distinct_2"]
 
     status, out, err = run_textmad("compare", str(tiny_run), str(tiny_run_bn), "--format", "json")
@@ -110,7 +115,7 @@ def test_export_formats_parse_back(tiny_run, tiny_run_bn, tmp_path):
     assert [r["source"] for r in parsed] == [r["source"] for r in rows]
     for row in parsed:
         check(row["source"], row["arm"], row["generation"],
-              {k: float(row[k]) for k in ("heldout_bpb", "distinct_2")})
+              {k: float(row[k]) for k in ("heldout_bpc", "distinct_2")})
     assert not list(path.parent.glob(".*tmp*"))  # written atomically: no temporary file left
     status, out, err = run_textmad("compare", str(tiny_run), "--format", "markdown")
     assert status == 0
@@ -127,9 +132,55 @@ def test_table_fits_the_terminal(tiny_run, tiny_run_bn, width):
     assert status == 0, err
     assert max(display_width(line) for line in out.splitlines()) <= width
     # every figure is still there: transposed (one line per metric) or cut into blocks of columns
-    for m in ("heldout_bpb", "distinct_1", "tail_coverage"):
+    for m in ("heldout_bpc", "distinct_1", "tail_coverage"):
         assert m in out
     if width == 100:  # six rows fit transposed: a line per metric under the stacked source/lang/arm lines
         lines = out.splitlines()
         assert [line.split()[0] for line in lines[:4]] == ["source", "lang", "arm", "generation"]
-        assert any(line.startswith("heldout_bpb ") for line in lines)
+        assert any(line.startswith("heldout_bpc ") for line in lines)
+
+
+def test_seeds_of_one_recipe_are_one_row_with_intervals_and_paired_differences(tiny_run, tmp_path):
+    """Three seeds (copies of the tiny run with known offsets): mean ± t interval per arm, and paired
+    differences that call a difference real only when their interval excludes zero."""
+    import json
+    import shutil
+
+    import yaml
+    from scipy import stats as sps
+
+    offsets = {0: 0.0, 1: 0.3, 2: -0.1}  # seed-to-seed spread, shared by both arms of a seed
+    for seed, offset in offsets.items():
+        run = tmp_path / "tiny" / f"seed-{seed}"
+        shutil.copytree(tiny_run, run)
+        recipe = yaml.safe_load((run / "recipe.yaml").read_text())
+        recipe["seed"] = seed
+        (run / "recipe.yaml").write_text(yaml.safe_dump(recipe))
+        rows = read_jsonl(run / "metrics.jsonl")
+        for row in rows:
+            row["heldout_bpc"] = 2.0 + offset + (0.05 * row["generation"] if row["arm"] == "replace" else 0)
+            # fresh-50 minus replace alternates in sign across seeds: no difference
+            row["tail_coverage"] = 0.1 + (0.01 * (-1) ** seed if row["arm"] == "fresh-50" else 0)
+        (run / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+        (run / "metrics.csv").unlink()
+    status, out, err = run_textmad("compare", *(str(tmp_path / "tiny" / f"seed-{s}") for s in offsets),
+                                   "--width", "1000")
+    assert status == 0, err
+    table_text, _, paired = out.partition("\n\nPaired differences")
+    rows = table(table_text)
+    assert [(r["source"], r["arm"]) for r in rows] == [("tiny (seeds 0 1 2)", a) for a in ("gen-000", "replace", "fresh-50")]
+    replace = next(r for r in rows if r["arm"] == "replace")
+    x = [2.0 + o + 0.1 for o in offsets.values()]
+    half = (sps.t.interval(0.95, 2, loc=sum(x) / 3, scale=sps.sem(x))[1] - sum(x) / 3)
+    assert replace["heldout_bpc"] == f"{sum(x) / 3:.4g} ± {half:.4g} (3)"
+    lines = paired.splitlines()
+    bpc = next(line for line in lines if "fresh-50 − replace, heldout_bpc" in line)
+    assert "-0.1 ± 0 (3)" in bpc and "a difference (the 95% interval excludes 0)" in bpc
+    tail = next(line for line in lines if "fresh-50 − replace, tail_coverage" in line)
+    assert "not distinguishable from seed noise" in tail
+    # programs get the mean, the interval bounds and n as numbers
+    status, out, err = run_textmad("compare", *(str(tmp_path / "tiny" / f"seed-{s}") for s in offsets),
+                                   "--format", "json")
+    record = next(r for r in json.loads(out) if r["arm"] == "replace")
+    assert record["n"] == 3 and record["heldout_bpc"] == pytest.approx(sum(x) / 3)
+    assert record["heldout_bpc_low"] < record["heldout_bpc"] < record["heldout_bpc_high"]

@@ -1,24 +1,44 @@
 """`textmad compare RUN_OR_CORPUS ...`: runs, corpora and languages side by side.
 
-Only figures that mean the same thing across tokenizers, corpus sizes and languages are compared:
-bits per byte (not perplexity per token), diversity measured on equal-size samples, tail-band
-coverage, and formality divided by the same run's generation 0 (each language's own baseline and
-measure, since formality scores are not on one scale across languages; a corpus is its own baseline). A prepared corpus directory
-(manifest.json and train/heldout/fresh.jsonl) is scored with the model-free metrics.
+Only figures that mean the same thing across tokenizers, corpus sizes and scripts are compared:
+bits per character and per word (not per token, and not per byte: a Bengali letter is three UTF-8
+bytes), each run's change relative to its own generation 0, diversity and tail-band coverage on
+equal-size samples, and formality divided by the same run's generation 0 (each language's own
+baseline and measure, since formality scores are not on one scale across languages; a corpus is its
+own baseline). A prepared corpus directory (manifest.json and train/heldout/fresh.jsonl) is scored
+with the model-free metrics.
+
+Several seeds of one recipe (run directories whose recipes differ only in the seed, e.g.
+``runs/NAME/seed-*``) are one row per arm: ``mean ± half-width (n)``, a Student-t 95% interval over
+seeds (`textmad.stats`). Arms of one seed share generation 0, so arms are compared by paired
+differences within each seed; a difference whose paired interval includes zero is reported as not
+distinguishable from seed-to-seed noise, never as a finding.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
+import sys
+
+from textmad import stats
 from textmad.errors import UserError
 from textmad.report.rundir import Run, gen_name, is_number, is_run_dir, open_runs
 from textmad.report.tables import add_format_arguments, emit, render
 
 
-# The columns, each a registered metric that means the same across tokenizers, sizes and languages:
-# bits per byte, diversity and tail coverage on equal-size samples.
-COMPARED = ("heldout_bpb", "distinct_1", "distinct_2", "repeated_4gram_share", "head_coverage", "torso_coverage",
-            "tail_coverage", "tail_coverage_vs_real")
+# The columns, each a registered metric that means the same across tokenizers, sizes and scripts:
+# bits per character and per word, diversity and tail coverage on equal-size samples.
+COMPARED = ("heldout_bpc", "heldout_bpw", "distinct_1", "distinct_2", "repeated_4gram_share", "head_coverage",
+            "torso_coverage", "tail_coverage", "tail_coverage_vs_real")
+# Shown also as the relative change from the run's own generation 0 (value / gen 0 - 1), the fair
+# view when runs differ in language or model.
+CHANGED = ("heldout_bpc", "tail_coverage")
+# Arms compared by paired differences within a seed (against the first arm), on these metrics.
+PAIRED = ("heldout_bpc", "tail_coverage", "distinct_2")
+
+
+def change_name(metric: str) -> str:
+    return f"{metric}_change"
 # Each language's formality measure, first available first; shown divided by its own generation 0.
 FORMALITY = ("formality_f", "formality_lexical", "sadhu_share", "honorific_share")
 
@@ -36,10 +56,13 @@ def run_rows(run: Run) -> list[dict]:
     first_arm = run.arms[0] if run.arms else ""
     picks = [("gen-000", first_arm, 0)] + [(arm, arm, run.generations(arm)[-1]) for arm in run.arms
                                              if len(run.generations(arm)) > 1]
-    baseline = {m: run.value(first_arm, 0, m) for m in FORMALITY}
+    baseline = {m: run.value(first_arm, 0, m) for m in (*FORMALITY, *CHANGED)}
     rows = []
     for label, arm, k in picks:
         values = {m: run.value(arm, k, m) for m in (*COMPARED, *FORMALITY)}
+        for m in CHANGED:
+            ok = is_number(values.get(m)) and is_number(baseline.get(m)) and baseline[m]
+            values[change_name(m)] = values[m] / baseline[m] - 1 if ok else None
         rows.append({"source": run.label, "language": run.language, "arm": label, "generation": gen_name(k),
                      "values": values, "formality": formality_ratio(values, baseline)})
     return rows
@@ -69,9 +92,9 @@ def run_sample_words(runs: list[Run], family: str) -> int | None:
     return min((n for n in sizes if isinstance(n, int)), default=None)
 
 
-def collect(paths: list[str], sample_words: int | None = None) -> list[dict]:
-    """Rows of runs, then of prepared corpora; corpora are sampled at ``sample_words`` words, else at the
-    runs' sample sizes (so that their figures come from samples of the same size), else the default."""
+def collect(paths: list[str], sample_words: int | None = None) -> tuple[list[Run], list[dict]]:
+    """The runs, and the rows of the prepared corpora; corpora are sampled at ``sample_words`` words, else
+    at the runs' sample sizes (so that their figures come from samples of the same size), else the default."""
     runs, corpora = [], []
     for p in paths:
         path = Path(p)
@@ -84,23 +107,126 @@ def collect(paths: list[str], sample_words: int | None = None) -> list[dict]:
                             f"(manifest.json, train.jsonl); see `textmad run` and `textmad corpus`")
     runs = open_runs(runs)
     sizes = {f: n for f in ("tail", "diversity") if (n := sample_words or run_sample_words(runs, f))}
-    return [row for run in runs for row in run_rows(run)] + [row for c in corpora for row in corpus_rows(c, sizes)]
+    return runs, [row for c in corpora for row in corpus_rows(c, sizes)]
 
 
-def comparison_table(sources: list, sample_words: int | None = None) -> tuple[list[str], list[list]]:
-    """Header and raw rows (numbers, None where unavailable) over ``sources`` (Run objects or paths),
-    comparable metrics as columns; format them with `textmad.report.tables`."""
+def seed_groups(runs: list[Run]) -> list[list[Run]]:
+    """Runs grouped by recipe: two runs are seeds of one recipe when their recipes differ only in the
+    seed (and name and location); each group keeps the order of the command line."""
+    from textmad.loop import recipe_differences
+    from textmad.recipe import to_dict
+
+    def identity(run: Run) -> dict:
+        return {k: v for k, v in to_dict(run.recipe).items() if k not in ("seed", "seeds", "name")}
+
+    groups: list[list[Run]] = []
+    for run in runs:
+        for group in groups:
+            if not recipe_differences(identity(group[0]), identity(run)):
+                group.append(run)
+                break
+        else:
+            groups.append([run])
+    return groups
+
+
+def group_label(group: list[Run]) -> str:
+    parents = {r.path.parent.name for r in group}
+    name = parents.pop() if len(parents) == 1 and all(r.path.name.startswith("seed-") for r in group) \
+        else group[0].recipe.name
+    return f"{name} (seeds {' '.join(str(r.recipe.seed) for r in group)})"
+
+
+def seed_rows(group: list[Run]) -> list[dict]:
+    """One row per arm (and gen-000) of a group of seeds, at the last generation every seed finished:
+    each value a t interval over seeds."""
+    per_run = [run_rows(run) for run in group]
+    rows = []
+    for i, row in enumerate(per_run[0]):
+        same = [rs[i] for rs in per_run if i < len(rs) and rs[i]["arm"] == row["arm"]]
+        if len(same) < len(group) or len({r["generation"] for r in same}) > 1:
+            continue  # the arm has not reached the same generation in every seed
+        values = {m: stats.t_interval([r["values"][m] for r in same if is_number(r["values"].get(m))])
+                  for m in row["values"]}
+        rows.append({**row, "source": group_label(group), "values": values, "formality": (None, None),
+                     "seeds": {run.recipe.seed: r["values"] for run, r in zip(group, same)}})
+    return rows
+
+
+def paired_lines(group: list[Run]) -> list[str]:
+    """Each arm minus the first arm, per seed, at their last common generation: mean ± CI, and whether
+    the interval excludes zero (a difference) or not (not distinguishable from seed noise)."""
+    rows = [r for r in seed_rows(group) if r["arm"] != "gen-000"]
+    if len(group) < 2 or len(rows) < 2:
+        return []
+    first, lines = rows[0], []
+    for row in rows[1:]:
+        for m in PAIRED:
+            a = {s: v[m] for s, v in row["seeds"].items() if is_number(v.get(m))}
+            b = {s: v[m] for s, v in first["seeds"].items() if is_number(v.get(m))}
+            diff = stats.paired_difference(a, b)
+            if diff.n < 2:
+                continue
+            verdict = ("a difference (the 95% interval excludes 0)" if diff.excludes_zero()
+                       else "not distinguishable from seed noise (the 95% interval includes 0)")
+            lines.append(f"{group_label(group)}: {row['arm']} − {first['arm']}, {m} at {row['generation']}: "
+                         f"{diff.text()} — {verdict}")
+    return lines
+
+
+def _warn_alignment(runs: list[Run]) -> None:
+    aligned = {r.label: bool(r.corpus.get("config", {}).get("aligned_verses")) for r in runs}
+    if len(set(aligned.values())) > 1:
+        print("warning: some runs use aligned parallel splits and others do not ("
+              + ", ".join(f"{k}: {'aligned' if v else 'not aligned'}" for k, v in aligned.items())
+              + "); their differences mix language with content", file=sys.stderr)
+
+
+def comparison_table(sources: list, sample_words: int | None = None,
+                     fmt: str = "table") -> tuple[list[str], list[list], list[str]]:
+    """Header, raw rows (numbers, None where unavailable) and paired-difference lines over ``sources``
+    (Run objects or paths), comparable metrics as columns; format them with `textmad.report.tables`.
+    Seeds of one recipe give one row per arm: ``mean ± CI (n)`` text for people ("table",
+    "markdown"), the mean with ``*_low``/``*_high`` interval columns and ``n`` for programs."""
     # paths are collected together so that open_runs can tell apart two runs of the same name
     paths = [str(s) for s in sources if not isinstance(s, Run)]
-    rows = ([row for s in sources if isinstance(s, Run) for row in run_rows(s)]
-            + (collect(paths, sample_words) if paths else []))
-    metrics = [m for m in COMPARED if any(is_number(row["values"].get(m)) for row in rows)]
-    header = ["source", "lang", "arm", "generation"] + metrics + ["formality ÷ gen-000", "(measure)"]
-    body = [[row["source"], row["language"], row["arm"], row["generation"]]
-            + [row["values"][m] if is_number(row["values"].get(m)) else None for m in metrics]
-            + [row["formality"][1], row["formality"][0]]
-            for row in rows]
-    return header, body
+    opened, corpus_part = collect(paths, sample_words) if paths else ([], [])
+    runs = [s for s in sources if isinstance(s, Run)] + opened
+    _warn_alignment(runs)
+    groups = seed_groups(runs)
+    run_part, paired = [], []
+    for group in groups:
+        if len(group) > 1:
+            run_part += seed_rows(group)
+            paired += paired_lines(group)
+        else:
+            run_part += run_rows(group[0])
+    rows = run_part + corpus_part
+    names = [*COMPARED, *(change_name(m) for m in CHANGED)]
+
+    def number(v):
+        return v.mean if isinstance(v, stats.Interval) else v
+
+    metrics = [m for m in names if any(is_number(number(row["values"].get(m))) for row in rows)]
+    several = any(isinstance(v, stats.Interval) for row in rows for v in row["values"].values())
+    for_people = fmt in ("table", "markdown")
+    header = ["source", "lang", "arm", "generation"]
+    for m in metrics:
+        header += [m] if for_people or not several else [m, f"{m}_low", f"{m}_high"]
+    header += (["n"] if several and not for_people else []) + ["formality ÷ gen-000", "(measure)"]
+    body = []
+    for row in rows:
+        cells = [row["source"], row["language"], row["arm"], row["generation"]]
+        n = None
+        for m in metrics:
+            v = row["values"].get(m)
+            if isinstance(v, stats.Interval):
+                n = v.n
+                cells += [v.text() if v.n else None] if for_people else [v.mean, v.low, v.high]
+            else:
+                cells += [v if is_number(v) else None] + ([] if for_people or not several else [None, None])
+        body.append(cells + ([n] if several and not for_people else []) + [row["formality"][1], row["formality"][0]])
+    return header, body, paired
 
 
 def configure_compare(p):
@@ -116,8 +242,12 @@ def configure_compare(p):
 def main_compare(args) -> int:
     if args.sample_words is not None and args.sample_words < 100:
         raise UserError(f"--sample-words = {args.sample_words}; accepted: 100 or more")
-    header, rows = comparison_table(args.sources, args.sample_words)
+    header, rows, paired = comparison_table(args.sources, args.sample_words, args.format)
     if not rows:
         raise UserError("nothing to compare: no finished generation in the given runs")
-    emit(render(header, rows, args.format, width=args.width or None, keys=4), args.out)
+    text = render(header, rows, args.format, width=args.width or None, keys=4)
+    if paired and args.format in ("table", "markdown"):
+        text += "\n\nPaired differences between arms within each seed (Student-t 95% interval over seeds):\n" + \
+            "\n".join(("- " if args.format == "markdown" else "  ") + line for line in paired)
+    emit(text, args.out)
     return 0

@@ -167,10 +167,12 @@ def build(runs: list[Run], out: Path, command: str, prompts: int, max_words: int
                            str(max([k for a in r.arms for k in r.generations(a)] or [0])),
                            str(r.recipe.seed)] for r in runs])]
     if several:
-        header, rows = comparison_table(runs)
+        header, rows, paired = comparison_table(runs)
         blocks += [Block("h2", "Comparison"),
-                   Block("p", "Tokenizer-free figures side by side: gen-000 and each arm's last generation."),
+                   Block("p", "Tokenizer-free figures side by side: gen-000 and each arm's last generation; "
+                              "seeds of one recipe as mean ± 95% interval (n)."),
                    Block("table", header=header, rows=format_rows(header, rows))]
+        blocks += [Block("p", "Paired difference: " + line) for line in paired]
 
     relative = plots.relative_to_gen0(runs)
     blocks += [Block("h2", "Metrics against generation"),
