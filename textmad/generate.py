@@ -177,7 +177,7 @@ def generate(model, tokenizer, prompts: list[dict], cfg, accelerator, seed: int,
     token is not counted).
     """
     from accelerate.utils import gather_object
-    from tqdm.auto import tqdm
+    from textmad import progress
 
     model = accelerator.unwrap_model(model)
     if next(model.parameters()).device != accelerator.device:
@@ -192,8 +192,8 @@ def generate(model, tokenizer, prompts: list[dict], cfg, accelerator, seed: int,
     per_round = accelerator.num_processes if budget else max(len(batches), 1)
     plan = decoding_plan(cfg, tokenizer, model)
     decoding = decoding_settings(cfg)
-    bar = tqdm(total=budget or len(prompts), desc=desc or "generate", unit="tok" if budget else "sample",
-               disable=not accelerator.is_local_main_process)
+    bar = progress.bar(budget or len(prompts), desc or "generate", "tok" if budget else "sample",
+                       accelerator.is_local_main_process)
     rows, spent = [], 0
     for first in range(0, len(batches), per_round):
         indices = list(range(first, min(first + per_round, len(batches))))

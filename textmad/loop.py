@@ -51,10 +51,13 @@ from textmad.errors import UserError
 from textmad.io import write_json, write_jsonl, write_text
 from textmad.mix import ArmPlan, build_mix, derive_seed, plan_arms
 from textmad.recipe import Recipe, check_folder_name, dump_yaml, load_recipe, to_dict
-from textmad.rundir import DONE, GEN0, gen_dir, gen_name, inside, is_done, read_gen_json, read_gen_jsonl
+from textmad.progress import RunProgress
+from textmad.rundir import DONE, GEN0, TRACKERS, gen_dir, gen_name, inside, is_done, read_gen_json, read_gen_jsonl
 
 # keys that locate a run rather than define it: changing them does not change a single result
-LOCATION_KEYS = {"output_dir", "corpus.prepared_dir", "model.cache_dir"}
+LOCATION_KEYS = {"output_dir", "corpus.prepared_dir", "model.cache_dir",
+                 # nor do the keys that only watch a run: trackers and the time budget it is warned against
+                 "log_with", "loop.budget_minutes"}
 
 
 def configure_run(p):
@@ -81,7 +84,17 @@ def main_run(args) -> int:
 
     from textmad.train import per_process_batch
 
-    accelerator = Accelerator()
+    from textmad.progress import quiet_libraries
+
+    quiet_libraries()
+    trackers = {}
+    if recipe.log_with:
+        from accelerate.utils import ProjectConfiguration
+
+        # each run (seed) points logging_dir at its own RUN/trackers before init_trackers (Loop.start_trackers)
+        trackers = {"log_with": recipe.log_with, "project_config": ProjectConfiguration(
+            project_dir=str(recipe.run_dir), logging_dir=str(recipe.run_dir / TRACKERS))}
+    accelerator = Accelerator(**trackers)
     launched = int(os.environ.get("WORLD_SIZE", "1"))
     if launched != accelerator.num_processes:
         # each process would believe it is the only one and write every file itself
@@ -315,11 +328,17 @@ class Loop:
                  f"{', '.join(p.name for p in self.plans)}; {recipe.loop.generations} generations; "
                  f"{self.acc.num_processes} process(es) on {self.acc.device}")
         self.gen0_model = None
+        self.said = set()  # reasons already logged for unavailable metrics: said once per run
+        self.progress = RunProgress(1 + recipe.loop.generations * len(self.plans))
         self.update_table()
-        self.generation(None, 0)
-        for k in range(1, recipe.loop.generations + 1):
-            for plan in self.plans:
-                self.generation(plan, k)
+        self.start_trackers()
+        try:
+            self.generation(None, 0)
+            for k in range(1, recipe.loop.generations + 1):
+                for plan in self.plans:
+                    self.generation(plan, k)
+        finally:
+            self.stop_trackers()
         self.log(f"done: {self.run_dir} ({rundir.TABLE_CSV}: {len(self.plans)} arm(s) x "
                  f"{recipe.loop.generations + 1} generations)")
 
@@ -330,7 +349,8 @@ class Loop:
         label = "generation 0 (shared)" if k == 0 else f"arm {arm}, generation {k}"
         folder = inside(self.run_dir, gen_dir(self.run_dir, arm, k))
         if is_done(folder):
-            self.log(self.summary(plan, k, read_gen_json(folder / rundir.METRICS), resumed=True))
+            self.log(self.summary(plan, k, read_gen_json(folder / rundir.METRICS), resumed=True)
+                     + "  " + self.progress.step(ran=False))
             return
         self.barrier()
         if self.main and folder.exists():
@@ -349,7 +369,8 @@ class Loop:
             scores = self.evaluate(model, tokenizer, samples, k)
         timings["total"] = sum(timings.values())
         metrics = self.record(plan, k, seed, folder, mix, stats, samples, model_hash, scores, timings)
-        self.log(self.summary(plan, k, metrics))
+        self.track(plan, k, metrics, stats)
+        self.log(self.summary(plan, k, metrics) + "  " + self.progress.step(ran=True))
         del model
         self.acc.free_memory()
 
@@ -477,8 +498,43 @@ class Loop:
         for name, reason in scores.evaluation()["unavailable"].items():
             by_reason.setdefault(reason, []).append(name)
         for reason, names in by_reason.items():
-            self.log(f"  unavailable: {', '.join(names)}: {reason}")
+            if reason not in self.said:
+                self.said.add(reason)
+                self.log(f"  unavailable: {', '.join(names)}: {reason}")
         return scores
+
+    # -------------------------------------------------------- experiment trackers (recipe key log_with)
+
+    def start_trackers(self) -> None:
+        """Accelerate's trackers for this run, writing under RUN/trackers/ (main process only)."""
+        if not self.recipe.log_with:
+            return
+        self.acc.project_configuration.logging_dir = str(inside(self.run_dir, self.run_dir / TRACKERS))
+        config = {k: v if isinstance(v, (int, float, str, bool)) else str(v)
+                  for k, v in _flatten(to_dict(self.recipe)).items()}
+        self.acc.init_trackers(self.recipe.name, config=config)
+
+    def stop_trackers(self) -> None:
+        # tracker.finish() rather than accelerator.end_training(), which would also end the process
+        # group that the next seed's run still needs
+        for tracker in self.acc.trackers:
+            tracker.finish()
+        self.acc.trackers.clear()
+
+    def track(self, plan: ArmPlan | None, k: int, metrics: dict, stats: dict) -> None:
+        """Training loss per step (one series per arm and generation) and every numeric metric per
+        generation (one series per arm; generation 0 starts every arm's series)."""
+        if not self.recipe.log_with:
+            return
+        arms = [plan.name] if plan else [p.name for p in self.plans]
+        name = f"{plan.name}/{gen_name(k)}" if plan else GEN0
+        for point in stats.get("loss_curve") or []:
+            self.acc.log({f"train_loss/{name}": point["loss"], f"learning_rate/{name}": point["lr"]},
+                         step=point["step"])
+        values = {m: v for m, v in metrics["metrics"].items()
+                  if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)}
+        for arm in arms:
+            self.acc.log({f"{metric}/{arm}": value for metric, value in values.items()}, step=k)
 
     def update_table(self) -> None:
         if self.main:

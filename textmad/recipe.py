@@ -38,7 +38,7 @@ MAX_NAME_BYTES = 255  # NAME_MAX of common file systems
 # Entries at the top of a run directory besides the arms' folders (gen-* and .* are reserved too);
 # report/ and eval/ are where `textmad report` and `textmad eval` write by default.
 RUN_DIR_ENTRIES = (rundir.RECIPE, rundir.ENVIRONMENT, rundir.CORPUS, rundir.TABLE_JSONL, rundir.TABLE_CSV,
-                   "report", "eval")
+                   rundir.TRACKERS, "report", "eval")
 
 
 class RecipeError(UserError, ValueError):
@@ -368,6 +368,9 @@ class Recipe:
     seeds: list[int] = _f([], doc="several seeds: one complete run directory each, output_dir/name/seed-S "
                                   "(corpus.seed, the split, stays as set)")
     output_dir: str = _f("runs", doc="where run directories go: any folder but /")
+    log_with: list[Literal["tensorboard", "wandb", "mlflow", "comet_ml", "aim", "clearml", "dvclive"]] = _f(
+        [], doc="experiment trackers (Accelerate's log_with): per-step training loss and per-generation metrics "
+                "under each arm's name, in RUN/trackers/; tensorboard works offline (pip install tensorboard)")
     corpus: CorpusConfig = _sub(CorpusConfig)
     model: ModelConfig = _sub(ModelConfig)
     train: TrainConfig = _sub(TrainConfig)

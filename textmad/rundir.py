@@ -46,6 +46,7 @@ TABLE_JSONL = "metrics.jsonl"  # the run table: one row per arm and generation
 TABLE_CSV = "metrics.csv"
 LOCK = ".lock"  # flock-ed by the one process writing the run
 LOCK_INFO = ".lock.json"  # who holds the lock
+TRACKERS = "trackers"  # experiment trackers' files (recipe key log_with), e.g. TensorBoard event files
 GEN0 = "gen-000"  # generation 0, shared by every arm
 GEN_DIR = re.compile(r"gen-(\d{3,})")
 # inside a generation folder

@@ -149,7 +149,7 @@ def train(model, tokenizer, texts: list[str], cfg, accelerator, seed: int, epoch
     step: step, epoch, loss, lr). The main process also writes the curve to ``log_path`` as JSONL.
     Raises NonFiniteLoss on a NaN or infinite loss, naming the step.
     """
-    from tqdm.auto import tqdm
+    from textmad import progress
     from transformers import set_seed
 
     from textmad.io import write_jsonl
@@ -170,7 +170,7 @@ def train(model, tokenizer, texts: list[str], cfg, accelerator, seed: int, epoch
     model, optimizer, loader, val_loader, scheduler = accelerator.prepare(
         model, optimizer, loader, val_loader, scheduler)
 
-    bar = tqdm(total=total, desc=desc or "train", unit="step", disable=not accelerator.is_local_main_process)
+    bar = progress.bar(total, desc or "train", "step", accelerator.is_local_main_process)
     curve, window, step, tokens, start = [], [], 0, 0, time.perf_counter()
     model.train()
     for epoch, (ids, labels) in _epochs(loader):
