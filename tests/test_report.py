@@ -107,7 +107,7 @@ def test_report_of_two_runs_compares_them(report_two, tiny_run_bn):
     comparison = page[page.index("<h2>Comparison</h2>"):page.index("<h2>Metrics against generation</h2>")]
     rows = re.findall(r"<tr>(.*?)</tr>", comparison)
     cells = [re.findall(r"<t[hd][^>]*>([^<]*)</t[hd]>", r) for r in rows]
-    assert cells[0][:5] == ["source", "lang", "arm", "generation", "heldout_bpb"]
+    assert cells[0][:6] == ["source", "lang", "arm", "generation", "heldout_bpc", "heldout_bpw"]
     assert {(c[0], c[1]) for c in cells[1:]} == {("tiny", "en"), ("tiny-bn", "bn")}
     bn = next(s for s in read_jsonl(tiny_run_bn / "gen-000" / "samples.jsonl") if s["prompt_id"] == "p000000")
     assert html.escape(visible(cut_words(bn["text"], 60))) in page
