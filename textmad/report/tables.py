@@ -15,16 +15,13 @@ import shutil
 from pathlib import Path
 
 from textmad.io import write_text
+from textmad.report.rundir import is_number
 from textmad.report.text import display_width, pad
 
 UNAVAILABLE = "n/a"  # the one spelling of a missing value in every table a person reads
 FORMATS = ("table", "csv", "json", "markdown")
 # Integer columns that are identifiers, not amounts: no thousands separators.
 IDENTIFIERS = ("seed", "generation")
-
-
-def is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def column_format(name: str, values: list):
