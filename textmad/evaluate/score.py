@@ -253,7 +253,6 @@ def score_texts(texts: list[str], *, language: str, cfg: EvaluateConfig, referen
                                   heldout=True)
         scores.info["sample"].update({f"real_{k}": v for k, v in real_scores.info["sample"].items()})
         scores.info["sample"]["real_documents"] = len(real)
-        scores.info["real"] = real_scores.values
     if "tail" in families and reference.tokens is not None and reference.bands is not None and not own:
         pool_sample = div.sample_documents(reference.tokens, cfg.tail.sample_words, cfg.seed)
         if pool_sample is not None:
