@@ -249,6 +249,30 @@ def test_score_texts_format_and_honest_gaps():
     assert again.values["tail_drop_vs_gen0"] == 0.0 and again.values["tail_excess_drop"] == 0.0
 
 
+def test_real_baseline_is_scored_once_per_process_and_identically(monkeypatch):
+    """The loop scores every generation against the same held-out text and pool: the real baseline is
+    computed once, and the cached scores are the ones a fresh computation gives (not shared objects)."""
+    from textmad.evaluate import score as sc
+
+    docs = lee_docs()
+    cfg = small_cfg()
+    cfg.metrics = ["tail", "diversity"]
+    monkeypatch.setattr(sc, "_MEMO", {})
+    calls = []
+    real_model_free = sc._model_free
+    monkeypatch.setattr(sc, "_model_free", lambda *a, **k: calls.append(bool(k.get("heldout"))) or real_model_free(*a, **k))
+    ref = pool_reference(docs[100:], cfg)
+    first = score_texts(docs[:60], language="en", reference=ref, real=docs[60:100], cfg=cfg)
+    first.info["real"]["tail_coverage"] = -1.0  # a caller changing its copy does not change the cache
+    second = score_texts(docs[:60], language="en", reference=ref, real=docs[60:100], cfg=cfg)
+    assert calls == [False, True, False]  # the real baseline (heldout=True) once
+    monkeypatch.setattr(sc, "_MEMO", {})
+    fresh = score_texts(docs[:60], language="en", reference=ref, real=docs[60:100], cfg=cfg)
+    assert second.record() == fresh.record() and second.info["real"]["tail_coverage"] > 0
+    other = score_texts(docs[:60], language="en", reference=ref, real=docs[60:99], cfg=cfg)  # other text: scored
+    assert calls[-2:] == [False, True] and other.info["sample"]["real_documents"] == 39
+
+
 def test_heldout_split_smaller_than_the_sample_says_so():
     docs = lee_docs()
     cfg = small_cfg(3000)

@@ -6,6 +6,7 @@ afford, a normal interval would be too narrow, and the t quantile is taken from 
 hand-made table. A paired difference is the t interval of the per-seed differences between two arms
 of the same seed: arms of one seed share generation 0, the corpus splits and the held-out text, so
 most of the seed-to-seed spread cancels and the interval is far tighter than an unpaired one.
+Groups that share nothing (two languages) are compared by Welch's unpaired t interval.
 """
 from __future__ import annotations
 
@@ -64,6 +65,25 @@ def paired_difference(a: Mapping[object, float], b: Mapping[object, float],
     """The t interval of a[s] - b[s] over the seeds s present in both (pairs within a seed)."""
     common = [s for s in a if s in b]
     return t_interval([a[s] - b[s] for s in common], confidence)
+
+
+def difference(a: Sequence[float], b: Sequence[float], confidence: float = CONFIDENCE) -> Interval:
+    """mean(a) - mean(b) for two independent groups of seeds (e.g. two languages), with Welch's
+    t interval (``scipy.stats.ttest_ind(equal_var=False)``): unpaired, because runs of different
+    recipes share no generation 0, and unequal variances, because one language may be noisier.
+    ``n`` is the smaller group's size; ``sd`` is the standard error of the difference."""
+    x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if len(x) == 0 or len(y) == 0:
+        return Interval(0, math.nan, math.nan, math.nan, math.nan)
+    mean = float(x.mean() - y.mean())
+    n = min(len(x), len(y))
+    if n < 2:
+        return Interval(n, mean, math.nan, math.nan, math.nan)
+    se = math.sqrt(x.var(ddof=1) / len(x) + y.var(ddof=1) / len(y))
+    if se == 0:
+        return Interval(n, mean, 0.0, mean, mean)
+    ci = stats.ttest_ind(x, y, equal_var=False).confidence_interval(confidence)
+    return Interval(n, mean, se, float(ci.low), float(ci.high))
 
 
 def worsening(value: float, gen0: float, higher_is_better: bool) -> float:

@@ -138,6 +138,25 @@ class Reference:
 
 # ---------------------------------------------------------------- model-free families
 
+# A run's tail reference and real baseline are the same every generation (same pool, held-out split and
+# settings), so the loop scores them once per process: hand-written because functools.lru_cache cannot
+# key on lists; keyed by content, a few entries at most.
+_MEMO: dict = {}
+_MEMO_SIZE = 4
+
+
+def _memo(key: tuple, compute, copy: bool = True, keep=None):
+    """compute() the first time ``key`` is seen, the stored result after (a deep copy unless ``copy`` is
+    False: callers may change it). ``keep``: an object whose id() is in the key, held so it is not reused."""
+    import copy as _copy
+
+    if key not in _MEMO:
+        if len(_MEMO) >= _MEMO_SIZE:
+            _MEMO.pop(next(iter(_MEMO)))
+        _MEMO[key] = (compute(), keep)
+    value = _MEMO[key][0]
+    return _copy.deepcopy(value) if copy else value
+
 def _model_free(docs_texts: list[str], docs_tokens: list[list[str]], families, language: str,
                 ref: Reference, cfg: EvaluateConfig, heldout: bool = False) -> Scores:
     """The model-free families of one set of documents (``heldout``: they are the real baseline)."""
@@ -249,8 +268,9 @@ def score_texts(texts: list[str], *, language: str, cfg: EvaluateConfig, referen
                                          "real_baseline": real_label}
     real_scores = None
     if real:
-        real_scores = _model_free(real, [word_tokens(t) for t in real], families, language, reference, cfg,
-                                  heldout=True)
+        real_scores = _memo(("real", tuple(real), tuple(families), language, id(reference), repr(cfg)),
+                            lambda: _model_free(real, [word_tokens(t) for t in real], families, language,
+                                                reference, cfg, heldout=True), keep=reference)
         scores.info["sample"].update({f"real_{k}": v for k, v in real_scores.info["sample"].items()})
         scores.info["sample"]["real_documents"] = len(real)
     if "tail" in families and reference.tokens is not None and reference.bands is not None and not own:
@@ -350,7 +370,8 @@ def score_generation(recipe, samples: list[str], *, generation: int, model, gen0
         _perplexity_family(scores, "gen0_perplexity", "gen0", gen0, samples, recipe, accelerator,
                            missing.get("gen0", "no generation-0 model"))
     if any(f in cfg.metrics for f in METRICS.model_free_families()):
-        reference = Reference.build(pool, "generation 0's training pool", language, cfg)
+        reference = _memo(("reference", tuple(pool or ()), language, repr(cfg)),
+                          lambda: Reference.build(pool, "generation 0's training pool", language, cfg), copy=False)
         real_label = "the held-out split" if heldout is not None else missing.get("heldout", "no held-out split")
         text_scores = score_texts(samples, language=language, cfg=cfg, reference=reference, real=heldout,
                                   real_label=real_label)

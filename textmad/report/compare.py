@@ -174,6 +174,33 @@ def paired_lines(group: list[Run]) -> list[str]:
     return lines
 
 
+def between_lines(groups: list[list[Run]]) -> list[str]:
+    """Each group of seeds minus the first (e.g. Bengali minus English), arm by arm at the last generation
+    both finished, on each run's change from its own generation 0 (the figures comparable across
+    languages and models): Welch's unpaired t interval, since the groups share no generation 0."""
+    several = [g for g in groups if len(g) > 1]
+    if len(several) < 2:
+        return []
+    rows = {id(g): {r["arm"]: r for r in seed_rows(g)} for g in several}
+    first, lines = several[0], []
+    for group in several[1:]:
+        for arm, row in rows[id(group)].items():
+            base = rows[id(first)].get(arm)
+            if arm == "gen-000" or base is None or base["generation"] != row["generation"]:
+                continue
+            for m in map(change_name, CHANGED):
+                a = [v[m] for v in row["seeds"].values() if is_number(v.get(m))]
+                b = [v[m] for v in base["seeds"].values() if is_number(v.get(m))]
+                diff = stats.difference(a, b)
+                if diff.n < 2:
+                    continue
+                verdict = ("a difference (the 95% interval excludes 0)" if diff.excludes_zero()
+                           else "not distinguishable from seed noise (the 95% interval includes 0)")
+                lines.append(f"{group_label(group)} − {group_label(first)}: {arm}, {m} at {row['generation']}: "
+                             f"{diff.text()} — {verdict}")
+    return lines
+
+
 def _warn_alignment(runs: list[Run]) -> None:
     aligned = {r.label: bool(r.corpus.get("config", {}).get("aligned_verses")) for r in runs}
     if len(set(aligned.values())) > 1:
@@ -183,8 +210,9 @@ def _warn_alignment(runs: list[Run]) -> None:
 
 
 def comparison_table(sources: list, sample_words: int | None = None,
-                     fmt: str = "table") -> tuple[list[str], list[list], list[str]]:
-    """Header, raw rows (numbers, None where unavailable) and paired-difference lines over ``sources``
+                     fmt: str = "table") -> tuple[list[str], list[list], list[str], list[str]]:
+    """Header, raw rows (numbers, None where unavailable), paired-difference lines (arms within a seed)
+    and between-group lines (groups of seeds, e.g. languages, by Welch intervals) over ``sources``
     (Run objects or paths), comparable metrics as columns; format them with `textmad.report.tables`.
     Seeds of one recipe give one row per arm: ``mean ± CI (n)`` text for people ("table",
     "markdown"), the mean with ``*_low``/``*_high`` interval columns and ``n`` for programs."""
@@ -201,6 +229,7 @@ def comparison_table(sources: list, sample_words: int | None = None,
             paired += paired_lines(group)
         else:
             run_part += run_rows(group[0])
+    between = between_lines(groups)
     rows = run_part + corpus_part
     names = [*COMPARED, *(change_name(m) for m in CHANGED)]
 
@@ -226,7 +255,7 @@ def comparison_table(sources: list, sample_words: int | None = None,
             else:
                 cells += [v if is_number(v) else None] + ([] if for_people or not several else [None, None])
         body.append(cells + ([n] if several and not for_people else []) + [row["formality"][1], row["formality"][0]])
-    return header, body, paired
+    return header, body, paired, between
 
 
 def configure_compare(p):
@@ -242,12 +271,16 @@ def configure_compare(p):
 def main_compare(args) -> int:
     if args.sample_words is not None and args.sample_words < 100:
         raise UserError(f"--sample-words = {args.sample_words}; accepted: 100 or more")
-    header, rows, paired = comparison_table(args.sources, args.sample_words, args.format)
+    header, rows, paired, between = comparison_table(args.sources, args.sample_words, args.format)
     if not rows:
         raise UserError("nothing to compare: no finished generation in the given runs")
     text = render(header, rows, args.format, width=args.width or None, keys=4)
     if paired and args.format in ("table", "markdown"):
         text += "\n\nPaired differences between arms within each seed (Student-t 95% interval over seeds):\n" + \
             "\n".join(("- " if args.format == "markdown" else "  ") + line for line in paired)
+    if between and args.format in ("table", "markdown"):
+        text += "\n\nDifferences between groups of seeds, change from each run's own gen-000 (Welch t 95% " \
+                "interval, unpaired):\n" + \
+            "\n".join(("- " if args.format == "markdown" else "  ") + line for line in between)
     emit(text, args.out)
     return 0

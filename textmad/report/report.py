@@ -20,8 +20,8 @@ from pathlib import Path
 
 from textmad.errors import UserError
 from textmad.io import write_text
-from textmad.report import fonts, interactive, plots
-from textmad.report.compare import comparison_table
+from textmad.report import fonts, interactive, plots, seeds
+from textmad.report.compare import comparison_table, seed_groups
 from textmad.report.inspect import mix_summary, same_prompt
 from textmad.report.lost import lost_words
 from textmad.report.rundir import Run, family, gen_name, open_runs, shell_command
@@ -156,9 +156,32 @@ def lost_blocks(run: Run, out: Path, several: bool, figures: bool) -> list[Block
     return blocks
 
 
+SEEDED = ("heldout_bpc", "gen0_ppl", "tail_coverage", "distinct_2", "repeated_4gram_share", "self_bleu")
+
+
+def seeded_blocks(groups: list[list[Run]], out: Path) -> list[Block]:
+    """Every seed's curves as a mean with its 95% band, one figure per family (textmad.report.seeds)."""
+    blocks = [Block("h2", "Over seeds: means with 95% intervals"),
+              Block("p", "Each recipe's seeds as one curve, the mean over seeds with its Student-t 95% interval "
+                         "shaded" + ("; recipes of different languages or models are drawn seed by seed divided "
+                                     "by their own generation 0, and side by side per arm" if len(groups) > 1 else "")
+                         + ". The per-run sections below show the first seed of each recipe; every seed's "
+                           "figures are in its run directory (`textmad report RUN`).")]
+    names = [m for m in dict.fromkeys(m for g in groups for r in g for m in r.metric_names()) if m in SEEDED]
+    for fam in dict.fromkeys(map(family, names)):
+        path = out / "plots" / f"seeds-{fam}.png"
+        if seeds.bands_figure(groups, [m for m in names if family(m) == fam], path):
+            blocks.append(Block("img", f"{fam} metrics over seeds", path=path))
+    return blocks
+
+
 def build(runs: list[Run], out: Path, command: str, prompts: int, max_words: int,
           interactive_figures: bool = True) -> list[Block]:
     several = len(runs) > 1
+    groups = seed_groups(runs)
+    seeded = any(len(g) > 1 for g in groups)
+    # per-run sections show the first seed of each recipe when there are several; the curves show them all
+    shown = [g[0] for g in groups] if seeded else runs
     blocks = [Block("h1", "textmad report: " + ", ".join(r.label for r in runs)),
               Block("p", f"Made by `{command}` from the run directories alone."),
               Block("table", header=["run", "corpus", "language", "model", "arms", "generations", "seed"],
@@ -167,15 +190,20 @@ def build(runs: list[Run], out: Path, command: str, prompts: int, max_words: int
                            str(max([k for a in r.arms for k in r.generations(a)] or [0])),
                            str(r.recipe.seed)] for r in runs])]
     if several:
-        header, rows, paired = comparison_table(runs)
+        header, rows, paired, between = comparison_table(runs)
         blocks += [Block("h2", "Comparison"),
                    Block("p", "Tokenizer-free figures side by side: gen-000 and each arm's last generation; "
                               "seeds of one recipe as mean ± 95% interval (n)."),
                    Block("table", header=header, rows=format_rows(header, rows))]
         blocks += [Block("p", "Paired difference: " + line) for line in paired]
+        if between:
+            blocks += [Block("p", "Between recipes (Welch t 95% interval over seeds, unpaired; each run's change "
+                                  "from its own generation 0): " + line) for line in between]
 
     relative = plots.relative_to_gen0(runs)
-    blocks += [Block("h2", "Metrics against generation"),
+    if seeded:
+        blocks += seeded_blocks(groups, out)
+    blocks += [Block("h2", "Metrics against generation" + (": first seed of each recipe" if seeded else "")),
                Block("p", "↑: higher is better, ↓: lower is better, → real: best where real text is; unmarked metrics "
                           "describe without judging. "
                           "gen-000 is shared by every arm. The grey line is the real text's own value (a held-out "
@@ -183,10 +211,10 @@ def build(runs: list[Run], out: Path, command: str, prompts: int, max_words: int
                           "values span more than a factor of 50."
                           + (" These runs differ in language or model, so each is drawn divided by its own "
                              "generation 0." if relative else ""))]
-    metrics = [m for m in dict.fromkeys(m for r in runs for m in r.metric_names()) if m in PLOTTED]
+    metrics = [m for m in dict.fromkeys(m for r in shown for m in r.metric_names()) if m in PLOTTED]
     for fam in dict.fromkeys(map(family, metrics)):
         names = [m for m in metrics if family(m) == fam]
-        drawn = plots.family_plot(runs, names, fam, out / "plots" / f"metrics-{fam}.png")
+        drawn = plots.family_plot(shown, names, fam, out / "plots" / f"metrics-{fam}.png")
         if drawn:
             blocks += [Block("h3", fam), Block("img", f"{fam} metrics against generation",
                                                path=out / "plots" / f"metrics-{fam}.png"),
@@ -194,7 +222,7 @@ def build(runs: list[Run], out: Path, command: str, prompts: int, max_words: int
                              children=[Block("table", header=["metric", "better", "description"],
                                              rows=[metric_help(m) for m in drawn])])]
     if interactive_figures:
-        figure = interactive.metrics_figure(runs, list(dict.fromkeys(m for r in runs for m in r.metric_names())))
+        figure = interactive.metrics_figure(shown, list(dict.fromkeys(m for r in shown for m in r.metric_names())))
         if figure:
             blocks += [Block("h3", "explore every metric"),
                        Block("p", "Pick a metric from the menu; drag to zoom, double-click to reset, hover for "
@@ -204,7 +232,7 @@ def build(runs: list[Run], out: Path, command: str, prompts: int, max_words: int
     blocks.append(Block("h2", "Tail-band coverage"))
     blocks.append(Block("p", "Share of the reference vocabulary's head, torso and tail words that appear in an "
                              "equal-size sample of generated text, each band on its own scale: the tail goes first."))
-    for run in runs:
+    for run in shown:
         png = plots.bands_plot(run, list(BANDS), out / "plots" / f"bands-{slug(run)}.png")
         blocks.append(Block("img", f"tail bands of {run.label}", path=png) if png
                       else Block("p", f"{run.label}: no tail-band coverage in the run table."))
@@ -213,20 +241,20 @@ def build(runs: list[Run], out: Path, command: str, prompts: int, max_words: int
                Block("p", "Tail words of the real training pool (ranked as the tail metrics rank them) that "
                           "generation 0 wrote and each arm's last generation no longer writes, with how often "
                           "generation 0 wrote them and how often the real pool has them; every sample counts.")]
-    for run in runs:
+    for run in shown:
         blocks += lost_blocks(run, out, several, interactive_figures) or [
             Block("p", f"{run.label}: no arm has a generation after gen-000.")]
 
     blocks.append(Block("h2", "Training loss"))
     blocks.append(Block("p", "Loss per token on the generation's training mix at each logging step; dashed: "
                              "validation loss on the held-out share of the mix."))
-    for run in runs:
+    for run in shown:
         png = plots.loss_plot(run, out / "plots" / f"loss-{slug(run)}.png")
         blocks.append(Block("img", f"training loss of {run.label}", path=png) if png
                       else Block("p", f"{run.label}: no train_log.jsonl with a loss."))
 
     blocks.append(Block("h2", "Training mix provenance"))
-    for run in runs:
+    for run in shown:
         for arm in run.arms:
             blocks += [Block("h3", f"{run.label}, arm {arm}" if several else f"arm {arm}"),
                        Block("table", header=["generation", "documents", "words", "words by origin"],
@@ -234,13 +262,13 @@ def build(runs: list[Run], out: Path, command: str, prompts: int, max_words: int
 
     blocks += [Block("h2", "Samples: the same prompts at generation 0, middle and last"),
                Block("p", f"Continuations cut after {max_words} words (at whitespace).")]
-    for run in runs:
+    for run in shown:
         for arm in run.arms:
             blocks += [Block("h3", f"{run.label}, arm {arm}" if several else f"arm {arm}")]
             blocks += sample_blocks(run, arm, prompts, max_words)
 
     blocks.append(Block("h2", "Run tables"))
-    for run in runs:
+    for run in shown:
         blocks.append(Block("details", f"the run table of {run.label} (metrics.jsonl), by family",
                             children=run_table_blocks(run)))
 
