@@ -223,6 +223,18 @@ def test_summarize_before_any_run_and_seeds_inside_a_single_run_are_refused(tmp_
     assert sorted(p.name for p in single.run_dir.iterdir()) == ["gen-000", "recipe.yaml"]
 
 
+def test_overrides_may_follow_the_options(tmp_path, capsys):
+    """`textmad sweep RECIPE --seeds 0 KEY=VALUE` is the same command as with the override first."""
+    after = main(["sweep", TINY, *grid(tmp_path), "--seeds", "0", "sweep.real_share=[0,0.5]", "--print-commands"])
+    first = capsys.readouterr().out
+    before = main(["sweep", TINY, *grid(tmp_path), "sweep.real_share=[0,0.5]", "--seeds", "0", "--print-commands"])
+    assert after == before == 0 and first == capsys.readouterr().out
+    assert "sweep.real_share=[0,0.5]" in first
+    with pytest.raises(SystemExit):
+        main(["sweep", TINY, "--seeds", "0", "--no-such-option"])
+    assert "unrecognized arguments: --no-such-option" in capsys.readouterr().err
+
+
 def test_run_refuses_duplicate_seeds(tmp_path, capsys):
     assert main(["run", TINY, f"output_dir={tmp_path}", "--seeds", "0,0"]) == 2
     assert "seeds lists [0] more than once" in capsys.readouterr().err

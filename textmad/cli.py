@@ -42,7 +42,15 @@ def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     verb = next((a for a in argv if not a.startswith("-")), None)
-    args = build_parser(verb if verb in VERBS else None).parse_args(argv)
+    parser = build_parser(verb if verb in VERBS else None)
+    args, extra = parser.parse_known_args(argv)
+    # KEY=VALUE overrides after an option (`run RECIPE --seeds 0,1 train.epochs=2`) join the overrides,
+    # in command-line order: argparse ends a nargs="*" positional at the first option
+    if extra and isinstance(getattr(args, "overrides", None), list) \
+            and all("=" in a and not a.startswith("-") for a in extra):
+        args.overrides += extra
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     handler = getattr(importlib.import_module(args._module), f"main_{args._verb}")
     try:
         status = int(handler(args) or 0)
