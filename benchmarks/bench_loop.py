@@ -8,6 +8,8 @@ Prints, with the float32 matmul rate (1024^3) measured in the same run (before a
   max_new_tokens, so both do the same work;
 - held-out perplexity evaluation through ``textmad.evaluate.perplexity.perplexity``;
 - training, LoRA and full fine-tuning, through ``textmad.train.train``;
+and, at each batch size, the rate the model's weight matmuls alone allow at that batch (M = batch:
+the ceiling of decoding, which reads every weight once per step);
 each in tokens/s of wall time and per CPU-second (the machine may be shared: CPU time is what the
 process got), and as model-FLOP utilisation of the matmul rate per CPU-second: 2 x parameters per
 generated or evaluated token, 6 x for full fine-tuning, 4 x for LoRA (no weight gradients of the
@@ -49,6 +51,23 @@ def matmul_gflops(n: int = 1024, repeats: int = 5) -> float:
         _, cpu, _ = timed(lambda: [a @ b for _ in range(5)])
         rates.append(5 * 2 * n ** 3 / cpu / 1e9)
     return statistics.median(rates)
+
+
+def weight_matmul_bound(model, rows: int, repeats: int = 5) -> float:
+    """Tokens per CPU-second that the model's own weight matmuls allow at M = ``rows``: one decoding step
+    of a batch of ``rows`` (every Linear once, lm_head included; no attention, no sampling), median of
+    repeats. At small M each step reads every weight from memory for few FLOPs, so this, not the 1024^3
+    rate, is the ceiling of batched generation."""
+    weights = [m.weight.detach() for m in model.modules() if isinstance(m, torch.nn.Linear)]
+    xs = {w.shape[1]: torch.randn(rows, w.shape[1]) for w in weights}
+
+    def step():
+        return [xs[w.shape[1]] @ w.t() for w in weights]
+
+    with torch.no_grad():
+        step()
+        cpus = [timed(step)[1] for _ in range(repeats)]
+    return rows / statistics.median(cpus)
 
 
 def timed(fn):
@@ -136,6 +155,9 @@ def main() -> None:
         results[b] = (line(f"generate, textmad, batch {b} x {args.new_tokens} new", tokens, *ours, 2 * params, peak),
                       line(f"generate, plain model.generate, batch {b}", tokens, *plain, 2 * params, peak))
         print(f"{'':<44} textmad / plain: {results[b][0]['cpu'] / results[b][1]['cpu']:.2f}x per CPU-second")
+        bound = weight_matmul_bound(base, b)
+        print(f"{'':<44} the weight matmuls alone at M = {b}: {bound:.1f} tok/CPU-s ({2 * params * bound / 1e9:.1f} "
+              f"GFLOP per CPU-second); textmad reaches {results[b][0]['cpu'] / bound:.0%} of it", flush=True)
 
     heldout = [d["text"] for d in corpus.split("heldout")[: args.eval_docs]]
     walls, cpus = [], []
