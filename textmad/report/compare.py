@@ -153,6 +153,12 @@ def seed_rows(group: list[Run]) -> list[dict]:
     return rows
 
 
+def verdict(diff: stats.Interval) -> str:
+    """What a difference's 95% interval says: a finding only where it excludes 0."""
+    return ("a difference (the 95% interval excludes 0)" if diff.excludes_zero()
+            else "not distinguishable from seed noise (the 95% interval includes 0)")
+
+
 def paired_lines(group: list[Run]) -> list[str]:
     """Each arm minus the first arm, per seed, at their last common generation: mean ± CI, and whether
     the interval excludes zero (a difference) or not (not distinguishable from seed noise)."""
@@ -167,10 +173,8 @@ def paired_lines(group: list[Run]) -> list[str]:
             diff = stats.paired_difference(a, b)
             if diff.n < 2:
                 continue
-            verdict = ("a difference (the 95% interval excludes 0)" if diff.excludes_zero()
-                       else "not distinguishable from seed noise (the 95% interval includes 0)")
             lines.append(f"{group_label(group)}: {row['arm']} − {first['arm']}, {m} at {row['generation']}: "
-                         f"{diff.text()} — {verdict}")
+                         f"{diff.text()} — {verdict(diff)}")
     return lines
 
 
@@ -194,10 +198,8 @@ def between_lines(groups: list[list[Run]]) -> list[str]:
                 diff = stats.difference(a, b)
                 if diff.n < 2:
                     continue
-                verdict = ("a difference (the 95% interval excludes 0)" if diff.excludes_zero()
-                           else "not distinguishable from seed noise (the 95% interval includes 0)")
                 lines.append(f"{group_label(group)} − {group_label(first)}: {arm}, {m} at {row['generation']}: "
-                             f"{diff.text()} — {verdict}")
+                             f"{diff.text()} — {verdict(diff)}")
     return lines
 
 
