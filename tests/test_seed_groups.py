@@ -1,6 +1,7 @@
 """Groups of seeds side by side (e.g. one recipe per language on aligned splits): `textmad compare`
 prints each group minus the first as a Welch interval on the change from each run's own gen-000,
 and `textmad report` draws each group's seeds as a mean curve with a 95% band."""
+import json
 import math
 
 import pytest
@@ -118,3 +119,13 @@ def test_report_on_real_seeds_of_two_recipes(tmp_path):
     assert "training loss of tiny/seed-0" in md and "training loss of tiny-t08/seed-0" in md
     assert "training loss of tiny/seed-1" not in md and "training loss of tiny-t08/seed-1" not in md
     assert md.count("Run directory `") == 4
+    assert "Warning: some runs use aligned" not in md
+    # one recipe on aligned parallel splits beside one that is not: the report says so
+    for s in (0, 1):
+        path = base / "runs" / "tiny-t08" / f"seed-{s}" / "corpus.json"
+        corpus = json.loads(path.read_text(encoding="utf-8"))
+        write_json(path, {**corpus, "config": {**corpus.get("config", {}), "aligned_verses": 3}})
+    assert main(["report", *map(str, runs), "--out", str(out), "--static"]) == 0
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "Warning: some runs use aligned parallel splits and others do not (tiny/seed-0: not aligned" in md
+    assert "tiny-t08/seed-0: aligned" in md

@@ -203,12 +203,20 @@ def between_lines(groups: list[list[Run]]) -> list[str]:
     return lines
 
 
-def _warn_alignment(runs: list[Run]) -> None:
+def alignment_warning(runs: list[Run]) -> str | None:
+    """A warning when some runs use aligned parallel splits and others do not, naming which; else None."""
     aligned = {r.label: bool(r.corpus.get("config", {}).get("aligned_verses")) for r in runs}
     if len(set(aligned.values())) > 1:
-        print("warning: some runs use aligned parallel splits and others do not ("
-              + ", ".join(f"{k}: {'aligned' if v else 'not aligned'}" for k, v in aligned.items())
-              + "); their differences mix language with content", file=sys.stderr)
+        return ("some runs use aligned parallel splits and others do not ("
+                + ", ".join(f"{k}: {'aligned' if v else 'not aligned'}" for k, v in aligned.items())
+                + "); their differences mix language with content")
+    return None
+
+
+def _warn_alignment(runs: list[Run]) -> None:
+    warning = alignment_warning(runs)
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
 
 
 def comparison_table(sources: list, sample_words: int | None = None,

@@ -21,7 +21,7 @@ from pathlib import Path
 from textmad.errors import UserError
 from textmad.io import write_text
 from textmad.report import fonts, interactive, plots, seeds
-from textmad.report.compare import comparison_table, seed_groups
+from textmad.report.compare import alignment_warning, comparison_table, seed_groups
 from textmad.report.inspect import mix_summary, same_prompt
 from textmad.report.lost import lost_words
 from textmad.report.rundir import Run, family, gen_name, open_runs, shell_command
@@ -191,7 +191,8 @@ def build(runs: list[Run], out: Path, command: str, prompts: int, max_words: int
                            str(r.recipe.seed)] for r in runs])]
     if several:
         header, rows, paired, between = comparison_table(runs)
-        blocks += [Block("h2", "Comparison"),
+        warning = alignment_warning(runs)
+        blocks += [Block("h2", "Comparison")] + ([Block("p", f"Warning: {warning}.")] if warning else []) + [
                    Block("p", "Tokenizer-free figures side by side: gen-000 and each arm's last generation; "
                               "seeds of one recipe as mean ± 95% interval (n)."),
                    Block("table", header=header, rows=format_rows(header, rows))]
