@@ -192,14 +192,14 @@ def build(runs: list[Run], out: Path, command: str, prompts: int, max_words: int
     if several:
         header, rows, paired, between = comparison_table(runs)
         warning = alignment_warning(runs)
-        blocks += [Block("h2", "Comparison")] + ([Block("p", f"Warning: {warning}.")] if warning else []) + [
-                   Block("p", "Tokenizer-free figures side by side: gen-000 and each arm's last generation; "
+        blocks += [Block("h2", "Comparison")] + ([Block("p", f"Warning: {warning}.")] if warning else [])
+        if between:  # the answer to "does this recipe (language, model) differ from that one?" comes first
+            blocks += [Block("p", "Between recipes (Welch t 95% interval over seeds, unpaired; each run's change "
+                                  "from its own generation 0): " + line) for line in between]
+        blocks += [Block("p", "Tokenizer-free figures side by side: gen-000 and each arm's last generation; "
                               "seeds of one recipe as mean ± 95% interval (n)."),
                    Block("table", header=header, rows=format_rows(header, rows))]
         blocks += [Block("p", "Paired difference: " + line) for line in paired]
-        if between:
-            blocks += [Block("p", "Between recipes (Welch t 95% interval over seeds, unpaired; each run's change "
-                                  "from its own generation 0): " + line) for line in between]
 
     relative = plots.relative_to_gen0(runs)
     if seeded:
