@@ -82,6 +82,13 @@ def test_compare_states_each_language_minus_the_first_with_its_interval(two_lang
     assert "Differences between groups of seeds" in out and bpc in out
 
 
+def test_the_same_seed_twice_is_not_two_seeds(tmp_path):
+    """Two runs of one recipe and seed under different names are two groups, never one group whose
+    per-seed values would overwrite each other."""
+    runs = [fake_seed(tmp_path, "en", 0), fake_seed(tmp_path / "again", "en", 0), fake_seed(tmp_path, "en", 1)]
+    assert [len(g) for g in seed_groups(open_runs([str(p) for p in runs]))] == [2, 1]
+
+
 def test_bands_figure_draws_each_language_per_arm(two_languages, tmp_path):
     from textmad.report.report import seeded_blocks
 

@@ -112,7 +112,7 @@ def collect(paths: list[str], sample_words: int | None = None) -> tuple[list[Run
 
 def seed_groups(runs: list[Run]) -> list[list[Run]]:
     """Runs grouped by recipe: two runs are seeds of one recipe when their recipes differ only in the
-    seed (and name and location); each group keeps the order of the command line."""
+    seed (and name and location) and their seeds differ; each group keeps the order of the command line."""
     from textmad.loop import recipe_differences
     from textmad.recipe import to_dict
 
@@ -122,7 +122,9 @@ def seed_groups(runs: list[Run]) -> list[list[Run]]:
     groups: list[list[Run]] = []
     for run in runs:
         for group in groups:
-            if not recipe_differences(identity(group[0]), identity(run)):
+            # the same recipe under the same seed twice (two names, two machines) is a repeat, not a new seed
+            if run.recipe.seed not in {r.recipe.seed for r in group} \
+                    and not recipe_differences(identity(group[0]), identity(run)):
                 group.append(run)
                 break
         else:
