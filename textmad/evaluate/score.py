@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from copy import deepcopy
 from dataclasses import dataclass, field
 
 from textmad.evaluate import diversity as div
@@ -148,14 +149,12 @@ _MEMO_SIZE = 4
 def _memo(key: tuple, compute, copy: bool = True, keep=None):
     """compute() the first time ``key`` is seen, the stored result after (a deep copy unless ``copy`` is
     False: callers may change it). ``keep``: an object whose id() is in the key, held so it is not reused."""
-    import copy as _copy
-
     if key not in _MEMO:
         if len(_MEMO) >= _MEMO_SIZE:
             _MEMO.pop(next(iter(_MEMO)))
         _MEMO[key] = (compute(), keep)
     value = _MEMO[key][0]
-    return _copy.deepcopy(value) if copy else value
+    return deepcopy(value) if copy else value
 
 def _model_free(docs_texts: list[str], docs_tokens: list[list[str]], families, language: str,
                 ref: Reference, cfg: EvaluateConfig, heldout: bool = False) -> Scores:

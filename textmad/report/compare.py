@@ -155,6 +155,11 @@ def seed_rows(group: list[Run]) -> list[dict]:
     return rows
 
 
+def per_seed(row: dict, metric: str) -> dict:
+    """seed -> value of ``metric`` in a `seed_rows` row, for the seeds that have a number."""
+    return {s: v[metric] for s, v in row["seeds"].items() if is_number(v.get(metric))}
+
+
 def verdict(diff: stats.Interval) -> str:
     """What a difference's 95% interval says: a finding only where it excludes 0."""
     return ("a difference (the 95% interval excludes 0)" if diff.excludes_zero()
@@ -170,13 +175,10 @@ def paired_lines(group: list[Run]) -> list[str]:
     first, lines = rows[0], []
     for row in rows[1:]:
         for m in PAIRED:
-            a = {s: v[m] for s, v in row["seeds"].items() if is_number(v.get(m))}
-            b = {s: v[m] for s, v in first["seeds"].items() if is_number(v.get(m))}
-            diff = stats.paired_difference(a, b)
-            if diff.n < 2:
-                continue
-            lines.append(f"{group_label(group)}: {row['arm']} − {first['arm']}, {m} at {row['generation']}: "
-                         f"{diff.text()} — {verdict(diff)}")
+            diff = stats.paired_difference(per_seed(row, m), per_seed(first, m))
+            if diff.n >= 2:
+                lines.append(f"{group_label(group)}: {row['arm']} − {first['arm']}, {m} at {row['generation']}: "
+                             f"{diff.text()} — {verdict(diff)}")
     return lines
 
 
@@ -187,21 +189,19 @@ def between_lines(groups: list[list[Run]]) -> list[str]:
     several = [g for g in groups if len(g) > 1]
     if len(several) < 2:
         return []
-    rows = {id(g): {r["arm"]: r for r in seed_rows(g)} for g in several}
-    first, lines = several[0], []
-    for group in several[1:]:
-        for arm, row in rows[id(group)].items():
-            base = rows[id(first)].get(arm)
-            if arm == "gen-000" or base is None or base["generation"] != row["generation"]:
+    first, *others = several
+    base_rows = {r["arm"]: r for r in seed_rows(first)}
+    lines = []
+    for group in others:
+        for row in seed_rows(group):
+            base = base_rows.get(row["arm"])
+            if row["arm"] == "gen-000" or base is None or base["generation"] != row["generation"]:
                 continue
             for m in map(change_name, CHANGED):
-                a = [v[m] for v in row["seeds"].values() if is_number(v.get(m))]
-                b = [v[m] for v in base["seeds"].values() if is_number(v.get(m))]
-                diff = stats.difference(a, b)
-                if diff.n < 2:
-                    continue
-                lines.append(f"{group_label(group)} − {group_label(first)}: {arm}, {m} at {row['generation']}: "
-                             f"{diff.text()} — {verdict(diff)}")
+                diff = stats.difference(list(per_seed(row, m).values()), list(per_seed(base, m).values()))
+                if diff.n >= 2:
+                    lines.append(f"{group_label(group)} − {group_label(first)}: {row['arm']}, {m} at "
+                                 f"{row['generation']}: {diff.text()} — {verdict(diff)}")
     return lines
 
 

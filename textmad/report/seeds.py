@@ -43,9 +43,8 @@ def bands_figure(groups: list[list[Run]], metrics: list[str], path: Path) -> lis
     if not drawn:
         return []
     if len(groups) == 1:
-        panels = [[(m, None)] for m in drawn]  # one panel per metric, curves = arms
+        panels = [(m, None) for m in drawn]  # one panel per metric, curves = arms
         columns = min(3, len(drawn))
-        panels = [p[0] for p in panels]
         shape = (-(-len(panels) // columns), columns)
     else:
         panels = [(m, a) for m in drawn for a in arms]  # a row per metric, a panel per arm, curves = groups
