@@ -531,8 +531,7 @@ class Loop:
         for point in stats.get("loss_curve") or []:
             self.acc.log({f"train_loss/{name}": point["loss"], f"learning_rate/{name}": point["lr"]},
                          step=point["step"])
-        values = {m: v for m, v in metrics["metrics"].items()
-                  if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)}
+        values = {m: v for m, v in metrics["metrics"].items() if rundir.is_number(v)}
         for arm in arms:
             self.acc.log({f"{metric}/{arm}": value for metric, value in values.items()}, step=k)
 

@@ -23,6 +23,7 @@ import fcntl
 import io
 import itertools
 import json
+import math
 import os
 import platform
 import re
@@ -62,6 +63,11 @@ PACKAGES = ("torch", "transformers", "accelerate", "datasets", "peft", "sentence
 
 
 # ---------------------------------------------------------------- names and detection
+
+def is_number(value) -> bool:
+    """Whether a run-table value is a finite number (not None, a bool, NaN or inf)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
 
 def gen_name(k: int) -> str:
     return f"gen-{k:03d}"

@@ -1,7 +1,6 @@
 """A run directory as the views see it: a ``Run`` reads it through ``textmad.rundir`` and writes nothing."""
 from __future__ import annotations
 
-import math
 import shlex
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -10,7 +9,9 @@ from pathlib import Path
 from textmad import rundir
 from textmad.errors import UserError
 from textmad.recipe import Recipe, arm_name
-from textmad.rundir import GEN0, GEN_DIR, finished_generations, gen_dir, gen_name, is_done, is_run_dir
+# is_number is imported by the views from here
+from textmad.rundir import (GEN0, GEN_DIR, finished_generations, gen_dir, gen_name, is_done,  # noqa: F401
+                            is_number, is_run_dir)
 
 
 @dataclass
@@ -120,10 +121,6 @@ def shell_command(argv: list[str] | str) -> str:
     if argv and (Path(argv[0]).name == "textmad" or Path(argv[0]).parts[-2:] == ("textmad", "__main__.py")):
         argv = ["textmad", *argv[1:]]
     return shlex.join(argv)
-
-
-def is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 TRAINING = ("train_loss", "val_loss")  # the run table's training figures, plotted beside the metrics
