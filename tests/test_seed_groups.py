@@ -89,6 +89,13 @@ def test_the_same_seed_twice_is_not_two_seeds(tmp_path):
     assert [len(g) for g in seed_groups(open_runs([str(p) for p in runs]))] == [2, 1]
 
 
+def test_a_seed_folder_is_labelled_with_its_recipe_folder(tmp_path):
+    """`run --seeds` writes NAME/seed-S: alone or beside other runs, seed-0 is labelled NAME/seed-0."""
+    en0, bn1 = fake_seed(tmp_path, "en", 0), fake_seed(tmp_path, "bn", 1)
+    assert [r.label for r in open_runs([str(en0)])] == ["par-en/seed-0"]
+    assert [r.label for r in open_runs([str(en0), str(bn1)])] == ["par-en/seed-0", "par-bn/seed-1"]
+
+
 def test_bands_figure_draws_each_language_per_arm(two_languages, tmp_path):
     from textmad.report.report import seeded_blocks
 

@@ -141,10 +141,11 @@ def family(metric: str) -> str:
 
 
 def open_runs(paths: list[str]) -> list[Run]:
-    """Runs labelled by folder name, or by parent/name where two runs share a name."""
+    """Runs labelled by folder name, or by parent/name where two runs share a name or the name is
+    only a seed's folder (seed-0 of `run --seeds` says nothing of its recipe)."""
     runs = [Run(Path(p)) for p in paths]
     names = [r.path.name for r in runs]
     for r in runs:
-        if names.count(r.path.name) > 1:
+        if names.count(r.path.name) > 1 or r.path.name.startswith("seed-"):
             r.label = f"{r.path.parent.name}/{r.path.name}"
     return runs
