@@ -9,7 +9,7 @@ being trained plus generation 0's (kept for gen0_perplexity), the optimizer stat
 fine-tuning, and the largest of the training activations and logits, the generation KV cache, and
 the evaluation logits, plus the allocator's share (``ALLOCATOR``). Training activations are counted
 tensor by tensor (``ACTIVATIONS``); on recipes/smollm2-cpu.yaml (LoRA, batch 4 x 256) the estimate
-is 6.3 GB against measured peaks of 6.14 GB (a training step alone) and 6.26-6.37 GB (whole runs).
+is 6.3 GB against measured peaks of 6.14 GB (a training step alone) and 6.26-6.62 GB (whole runs).
 """
 from __future__ import annotations
 
