@@ -54,7 +54,7 @@ def shape_of(model) -> Shape:
     kv_heads = getattr(c, "num_key_value_heads", None) or heads
     head_dim = getattr(c, "head_dim", None) or c.hidden_size // heads
     dtype = next(model.parameters()).dtype
-    intermediate = getattr(c, "intermediate_size", None) or getattr(c, "n_inner", None) or 4 * c.hidden_size
+    intermediate = getattr(c, "intermediate_size", None) or getattr(c, "n_inner", None) or 0  # 0: 4 x hidden
     return Shape(params=model.num_parameters(), layers=c.num_hidden_layers, hidden=c.hidden_size,
                  kv_dim=kv_heads * head_dim, vocab=c.vocab_size, intermediate=intermediate, heads=heads,
                  bytes_per_param=dtype.itemsize)
