@@ -134,7 +134,7 @@ def test_a_resume_under_other_launch_settings_is_refused(tiny_run, session_dir):
 
 
 def test_recipe_differences_take_nan_as_equal():
-    from textmad.loop import recipe_differences
+    from textmad.recipe import recipe_differences
 
     nan = float("nan")
     assert recipe_differences({"generate": {"temperature": nan}}, {"generate": {"temperature": nan}}) == []

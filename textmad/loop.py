@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import math
 import os
 import shutil
 import signal
@@ -50,15 +49,9 @@ from textmad import rundir
 from textmad.errors import UserError
 from textmad.io import write_json, write_jsonl, write_text
 from textmad.mix import ArmPlan, build_mix, derive_seed, plan_arms
-from textmad.recipe import Recipe, check_folder_name, dump_yaml, load_recipe, to_dict
+from textmad.recipe import Recipe, check_folder_name, dump_yaml, flatten, load_recipe, recipe_differences, to_dict
 from textmad.progress import RunProgress
 from textmad.rundir import DONE, GEN0, TRACKERS, gen_dir, gen_name, inside, is_done, read_gen_json, read_gen_jsonl
-
-# keys that locate a run rather than define it: changing them does not change a single result
-LOCATION_KEYS = {"output_dir", "corpus.prepared_dir", "model.cache_dir",
-                 # nor do the keys that only watch a run: trackers and the time budget it is warned against
-                 "log_with", "loop.budget_minutes"}
-
 
 def configure_run(p):
     p.add_argument("recipe", metavar="RECIPE", help="YAML recipe file")
@@ -149,28 +142,6 @@ def stop_with_launcher() -> None:
 
 
 # ---------------------------------------------------------------- recipe identity
-
-def _flatten(obj, prefix=""):
-    if isinstance(obj, dict):
-        out = {}
-        for key, value in obj.items():
-            out.update(_flatten(value, f"{prefix}{key}."))
-        return out
-    return {prefix[:-1]: obj}
-
-
-def _same(a, b) -> bool:
-    return a == b or (isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b))
-
-
-def recipe_differences(stored: dict, current: dict) -> list[str]:
-    """'key: stored -> current' for every dotted key whose value differs (location keys excepted; NaN equals NaN)."""
-    old, new = _flatten(stored), _flatten(current)
-    keys = sorted((set(old) | set(new)) - LOCATION_KEYS)
-    missing = object()
-    return [f"{k}: {old.get(k, missing)!r} -> {new.get(k, missing)!r}".replace(repr(missing), "(absent)")
-            for k in keys if not _same(old.get(k, missing), new.get(k, missing))]
-
 
 def launch_differences(stored: dict, current: dict) -> list[str]:
     return [f"{k}: {stored[k]!r} -> {current.get(k)!r}" for k in stored if stored[k] != current.get(k)]
@@ -511,7 +482,7 @@ class Loop:
             return
         self.acc.project_configuration.logging_dir = str(inside(self.run_dir, self.run_dir / TRACKERS))
         config = {k: v if isinstance(v, (int, float, str, bool)) else str(v)
-                  for k, v in _flatten(to_dict(self.recipe)).items()}
+                  for k, v in flatten(to_dict(self.recipe)).items()}
         self.acc.init_trackers(self.recipe.name, config=config)
 
     def stop_trackers(self) -> None:

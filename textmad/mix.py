@@ -33,9 +33,7 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from textmad.errors import UserError
-from textmad.recipe import Recipe, arm_name, parse_share
-
-SHARED_MODES = ("augment", "fresh")  # the modes whose real share is a knob
+from textmad.recipe import SHARED_MODES, Recipe, arm_name, arm_shares
 
 
 def derive_seed(seed: int, *parts) -> int:
@@ -100,15 +98,7 @@ def plan_arms(recipe: Recipe, num_real: int, num_fresh: int, source: str = "reci
     for i, arm in enumerate(loop.arms):
         where = f"loop.arms[{i}]"
         name = arm_name(arm)
-        if arm.mode in ("replace", "accumulate", "accumulate-subsample") and arm.real_share is not None:
-            raise UserError(f"{source}: {where}.real_share = {arm.real_share!r} has no meaning for mode "
-                            f"{arm.mode!r} (its real share follows from the mode); remove it, or use "
-                            f"mode augment or fresh")
-        if arm.mode in SHARED_MODES:
-            spec = arm.real_share if arm.real_share is not None else loop.real_share
-            shares = parse_share(spec, loop.generations, f"{where}.real_share", source)
-        else:
-            shares = [0.0] * loop.generations
+        shares = arm_shares(arm, loop, where, source)
         train_size = arm.train_size or loop.train_size or num_real
         plan = ArmPlan(name, arm.mode, tuple(shares), train_size, loop.size_policy, recipe.seed)
         _check_plan(plan, recipe, num_real, num_fresh, where, source)

@@ -42,8 +42,8 @@ from textmad.errors import UserError
 from textmad.io import write_json, write_text
 from textmad.report.rundir import is_number, metric_columns
 from textmad.rundir import GEN0, gen_dir, is_done
-from textmad.recipe import (SweepConfig, Recipe, arm_name, dump_yaml, load_recipe, sweep_arm,
-                            threshold_metric, to_dict)
+from textmad.recipe import (SWEEP_KEYS, SweepConfig, Recipe, arm_name, dump_yaml, load_recipe, recipe_differences,
+                            sweep_arm, threshold_metric, to_dict)
 
 # ---------------------------------------------------------------- seeds and grid points
 
@@ -288,17 +288,10 @@ class ArmSeries:
     failed: str = ""                                    # '' when complete
 
 
-# keys that may differ between the runs of one sweep: where they live, which seed, which arms
-IGNORED_KEYS = ("name", "seed", "seeds", "loop.arms", "sweep.")
-
-
 def check_same_recipe(expected: Recipe, stored_path: Path) -> None:
     """Refuse a run made from another recipe than the sweep's, naming the keys that differ."""
-    from textmad.loop import recipe_differences
-
     stored = yaml.safe_load(stored_path.read_text(encoding="utf-8")) or {}
-    diff = [d for d in recipe_differences(stored, to_dict(expected))
-            if not any(d.startswith(k + ":") or (k.endswith(".") and d.startswith(k)) for k in IGNORED_KEYS)]
+    diff = recipe_differences(stored, to_dict(expected), ignore=SWEEP_KEYS)
     if diff:
         raise UserError(f"{stored_path}: this run was made from a different recipe than the sweep's; the "
                         f"summary averages only runs that differ in the swept keys and the seed. Differing "

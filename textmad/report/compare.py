@@ -113,18 +113,14 @@ def collect(paths: list[str], sample_words: int | None = None) -> tuple[list[Run
 def seed_groups(runs: list[Run]) -> list[list[Run]]:
     """Runs grouped by recipe: two runs are seeds of one recipe when their recipes differ only in the
     seed (and name and location) and their seeds differ; each group keeps the order of the command line."""
-    from textmad.loop import recipe_differences
-    from textmad.recipe import to_dict
-
-    def identity(run: Run) -> dict:
-        return {k: v for k, v in to_dict(run.recipe).items() if k not in ("seed", "seeds", "name")}
+    from textmad.recipe import SEED_KEYS, recipe_differences, to_dict
 
     groups: list[list[Run]] = []
     for run in runs:
         for group in groups:
             # the same recipe under the same seed twice (two names, two machines) is a repeat, not a new seed
             if run.recipe.seed not in {r.recipe.seed for r in group} \
-                    and not recipe_differences(identity(group[0]), identity(run)):
+                    and not recipe_differences(to_dict(group[0].recipe), to_dict(run.recipe), ignore=SEED_KEYS):
                 group.append(run)
                 break
         else:

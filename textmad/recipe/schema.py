@@ -1,18 +1,14 @@
-"""Recipes: YAML files loaded into typed, validated config objects.
+"""The recipe's schema: typed dataclasses with bounds and docs, built from plain mappings.
 
-A recipe is data, never code: it is parsed with a safe YAML loader (no Python tags; aliases may not
-expand beyond a small recipe's size) and every key is checked against the dataclasses below. Unknown
-keys, wrong types, NaN and infinities, and values out of range are errors that name the file, the key,
-the value, what is accepted and the closest valid key; cross-field checks (the model's context, its
-memory, folder names) run before anything is written.
+Every key is checked against the dataclasses below: unknown keys, wrong types, NaN and infinities, and
+values out of range are errors that name the file, the key, the value, what is accepted and the closest
+valid key. ``describe()`` lists every key for docs and `textmad validate --keys`.
 """
 from __future__ import annotations
 
 import dataclasses
 import difflib
 import math
-import os
-import re
 import reprlib
 import types
 import typing
@@ -22,11 +18,7 @@ from typing import Any, Literal, Union
 
 import yaml
 
-from textmad import rundir
 from textmad.errors import UserError
-
-# Shipped recipes: package data, so `textmad ls` and `textmad run NAME` work from a wheel too.
-SHIPPED_RECIPES = Path(__file__).resolve().parent / "recipes"
 
 MAX_SEED = 2**32 - 1  # sentencepiece and numpy take seeds below 2**32
 MAX_CONTEXT = 2**17  # tokens: above any model textmad trains or loads
@@ -35,10 +27,6 @@ MAX_DOCS = 10**9
 MAX_YAML_NODES = 100_000  # a real recipe has a few hundred; aliases ("billion laughs") can make billions
 MAX_SCRATCH_BYTES = 8 * 2**30  # float32 parameters of a scratch model
 MAX_NAME_BYTES = 255  # NAME_MAX of common file systems
-# Entries at the top of a run directory besides the arms' folders (gen-* and .* are reserved too);
-# report/ and eval/ are where `textmad report` and `textmad eval` write by default.
-RUN_DIR_ENTRIES = (rundir.RECIPE, rundir.ENVIRONMENT, rundir.CORPUS, rundir.TABLE_JSONL, rundir.TABLE_CSV,
-                   rundir.TRACKERS, "report", "eval")
 
 
 class RecipeError(UserError, ValueError):
@@ -61,62 +49,6 @@ def show(value, width: int = 80) -> str:
         return f"<an integer of {value.bit_length()} bits>" if isinstance(value, int) else \
             f"<a {type(value).__name__} with a huge integer>"
     return text if len(text) <= width else text[:width - 3] + "..."
-
-
-class RecipeLoader(yaml.SafeLoader):
-    """SafeLoader that reads 1e-4, 3E-4 and 1e6 as floats (YAML 1.1 wants a dot and a signed exponent)."""
-
-
-RecipeLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
-    list("-+0123456789."))
-
-
-def _expanded_size(node, sizes: dict, open_nodes: set, source: str) -> int:
-    """How many values ``node`` becomes once every alias is expanded, counted on the graph (no expansion)."""
-    key = id(node)
-    if key in sizes:
-        return sizes[key]
-    if key in open_nodes:
-        raise RecipeError(f"{source}: an alias (*name) refers to a value that contains it; a recipe is a tree")
-    open_nodes.add(key)
-    children = []
-    if isinstance(node, yaml.SequenceNode):
-        children = node.value
-    elif isinstance(node, yaml.MappingNode):
-        children = [n for pair in node.value for n in pair]
-    total = 1
-    for child in children:
-        total += _expanded_size(child, sizes, open_nodes, source)
-        if total > MAX_YAML_NODES:
-            break
-    open_nodes.discard(key)
-    sizes[key] = total
-    return total
-
-
-def load_yaml(text: str, source: str):
-    """Parse one YAML document with RecipeLoader, for recipe files and override values alike."""
-    loader = RecipeLoader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        if _expanded_size(node, {}, set(), source) > MAX_YAML_NODES:
-            raise RecipeError(f"{source}: the YAML expands to more than {MAX_YAML_NODES} values through "
-                              f"aliases (*name); a recipe is small: write the values out")
-        return loader.construct_document(node)
-    except RecipeError:
-        raise
-    except yaml.YAMLError as e:
-        raise RecipeError(f"{source}: not valid YAML: {e}") from None
-    except RecursionError:
-        raise RecipeError(f"{source}: the YAML is nested too deeply to be a recipe") from None
-    except ValueError as e:  # int() of a number beyond Python's 4300-digit limit
-        raise RecipeError(f"{source}: a value cannot be read: {show(str(e), 120)}") from None
-    finally:
-        loader.dispose()
 
 
 def _range(lo=None, hi=None, lo_open=False, hi_open=False):
@@ -271,6 +203,9 @@ class GenerateConfig:
 
 
 # ---------------------------------------------------------------- loop
+
+SHARED_MODES = ("augment", "fresh")  # the modes whose real share is a knob; the others fix it
+
 
 @dataclass
 class ArmConfig:
@@ -481,320 +416,19 @@ def _build(cls, data: dict, prefix: str, source: str):
     return cls(**kwargs)
 
 
-def _parse_override(text: str) -> tuple[list[str], Any]:
-    if "=" not in text:
-        raise RecipeError(f"override {show(text)}: expected KEY.SUB=VALUE, for example train.epochs=2")
-    key, raw = text.split("=", 1)
-    value = load_yaml(raw, f"override {show(text)}") if raw.strip() else ""
-    return key.strip().split("."), value
-
-
-def apply_overrides(data: dict, overrides: list[str]) -> dict:
-    """Apply dotted ``key.sub=value`` overrides to the raw recipe mapping (values parsed as YAML)."""
-    for text in overrides:
-        path, value = _parse_override(text)
-        node = data
-        for part in path[:-1]:
-            if not isinstance(node.get(part), dict):
-                node[part] = {}
-            node = node[part]
-        node[path[-1]] = value
-    return data
-
-
-def recipe_path(path: str | Path) -> Path:
-    """``path``, or the shipped recipe it names when no such file exists: `quickstart`, `quickstart.yaml`
-    and `recipes/quickstart.yaml` (the command in each recipe's header) all work after `pip install`."""
-    path = Path(path)
-    if path.exists() or path.parent not in (Path("."), Path("recipes")):
-        return path
-    shipped = SHIPPED_RECIPES / (path.name if path.suffix == ".yaml" else path.name + ".yaml")
-    return shipped if shipped.is_file() else path
-
-
-def read_recipe_mapping(path: str | Path) -> dict:
-    path = recipe_path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise RecipeError(f"{path}: no such recipe file (shipped recipes: `textmad ls`)") from None
-    except IsADirectoryError:
-        raise RecipeError(f"{path}: is a directory; a recipe is a YAML file (shipped recipes: `textmad ls`)") \
-            from None
-    except PermissionError:
-        raise RecipeError(f"{path}: cannot be read (permission denied); check the file's permissions") from None
-    except UnicodeDecodeError as e:
-        raise RecipeError(f"{path}: not UTF-8 at byte {e.start}") from None
-    except OSError as e:
-        raise RecipeError(f"{path}: cannot be read: {e.strerror or e}") from None
-    data = load_yaml(text, str(path))
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise RecipeError(f"{path}: a recipe is a YAML mapping of keys to values, got {type(data).__name__}")
-    return data
-
-
-def load_recipe(path: str | Path | None = None, overrides: list[str] = (), data: dict | None = None) -> Recipe:
-    """Load ``path`` (or a raw mapping), apply overrides, validate, and return the resolved Recipe."""
-    source = str(recipe_path(path)) if path is not None else "<recipe>"
-    raw = read_recipe_mapping(path) if path is not None else dict(data or {})
-    raw = apply_overrides(raw, list(overrides))
-    recipe = _build(Recipe, raw, "", source)
-    add_sweep_arms(recipe)
-    validate(recipe, source)
-    return recipe
-
-
-def parse_share(share, generations: int, where: str, source: str) -> list[float]:
-    """Resolve a real-share spec into one share per generation 1..generations."""
-    if isinstance(share, (int, float)):
-        shares = [float(share)] * generations
-    elif isinstance(share, list):
-        if len(share) != generations:
-            raise RecipeError(f"{source}: {where} has {len(share)} values; loop.generations is {generations}, "
-                              f"so a list needs exactly {generations}")
-        shares = [float(s) for s in share]
-    elif isinstance(share, str):
-        parts = share.split(":")
-        try:
-            if parts[0] != "linear" or len(parts) != 3:
-                raise ValueError
-            start, end = float(parts[1]), float(parts[2])
-        except ValueError:
-            raise RecipeError(f"{source}: {where} = {show(share)} is not a schedule; accepted: a number, a list "
-                              f"of numbers, or 'linear:START:END' (for example 'linear:0.9:0.1')") from None
-        steps = max(generations - 1, 1)
-        shares = [start + (end - start) * k / steps for k in range(generations)]
-    else:
-        raise RecipeError(f"{source}: {where} = {show(share)}: expected a number, a list or 'linear:START:END'")
-    for s in shares:
-        if not 0.0 <= s <= 1.0:
-            raise RecipeError(f"{source}: {where} = {show(share)} gives a share {s}; accepted: 0 <= share <= 1")
-    return shares
-
-
 def arm_name(arm: ArmConfig) -> str:
     if arm.name:
         return arm.name
-    if arm.real_share is None or arm.mode in ("replace", "accumulate"):
+    if arm.real_share is None or arm.mode not in SHARED_MODES:
         return arm.mode
     if isinstance(arm.real_share, (int, float)):
         return f"{arm.mode}-{round(100 * arm.real_share)}"
     return f"{arm.mode}-{str(arm.real_share).replace(':', '_').replace(' ', '')}"
 
 
-def check_folder_name(name: str, where: str, source: str = "") -> None:
-    """Refuse a run or arm name that is not one folder name: it would write outside its parent folder.
-    The one rule for `name`, `loop.arms[].name` and `textmad run --new-name`."""
-    why = ("it is empty" if not name else
-           f"{name!r} is not a folder name" if name in (".", "..") else
-           "it contains '/'" if "/" in name else
-           "it contains '\\'" if "\\" in name else
-           "it contains a NUL character" if "\0" in name else
-           f"it is longer than {MAX_NAME_BYTES} bytes" if len(name.encode("utf-8", "replace")) > MAX_NAME_BYTES
-           else "")
-    if why:
-        raise RecipeError(f"{source + ': ' if source else ''}{where} = {show(name)} is not a single folder name "
-                          f"({why}); accepted: a name without '/', '\\' or NUL, not '.' or '..', for example "
-                          f"'my-run'")
-
-
-def scratch_parameters(s: ScratchConfig) -> int:
-    """Parameters of the scratch Llama (tied embeddings): known before anything is allocated."""
-    per_layer = 4 * s.hidden_size**2 + 3 * s.hidden_size * s.intermediate_size + 2 * s.hidden_size
-    return s.vocab_size * s.hidden_size + s.num_layers * per_layer + s.hidden_size
-
-
-def _check_scratch(recipe: Recipe, source: str) -> None:
-    s, g, t = recipe.model.scratch, recipe.generate, recipe.train
-    context = f"model.scratch.max_position_embeddings = {s.max_position_embeddings}"
-    if s.hidden_size % s.num_heads == 0 and (s.hidden_size // s.num_heads) % 2:
-        # rotary position embeddings rotate pairs of dimensions: an odd head size fails at the first step
-        raise RecipeError(f"{source}: model.scratch.hidden_size / num_heads = {s.hidden_size} / {s.num_heads} = "
-                          f"{s.hidden_size // s.num_heads}, an odd head size; rotary embeddings need it even")
-    if g.prompt_tokens + g.max_new_tokens > s.max_position_embeddings:
-        raise RecipeError(f"{source}: generate.prompt_tokens + generate.max_new_tokens = {g.prompt_tokens} + "
-                          f"{g.max_new_tokens} exceeds the model's context, {context}; lower them or raise it")
-    if t.seq_len > s.max_position_embeddings:
-        raise RecipeError(f"{source}: train.seq_len = {t.seq_len} exceeds the model's context, {context}")
-    if recipe.evaluate.perplexity.window > s.max_position_embeddings:
-        raise RecipeError(f"{source}: evaluate.perplexity.window = {recipe.evaluate.perplexity.window} exceeds "
-                          f"the model's context, {context}")
-    size = 4 * scratch_parameters(s)
-    if size > MAX_SCRATCH_BYTES:
-        raise RecipeError(
-            f"{source}: model.scratch (vocab_size {s.vocab_size}, hidden_size {s.hidden_size}, num_layers "
-            f"{s.num_layers}, intermediate_size {s.intermediate_size}) would hold "
-            f"{scratch_parameters(s) / 1e9:.2f} billion parameters, {size / 2**30:.1f} GiB in float32 "
-            f"(vocab_size x hidden_size + num_layers x (4 hidden_size^2 + 3 hidden_size x intermediate_size)), "
-            f"before gradients and optimizer state; textmad refuses scratch models over "
-            f"{MAX_SCRATCH_BYTES / 2**30:.0f} GiB: lower these sizes")
-
-
-def validate(recipe: Recipe, source: str = "<recipe>") -> None:
-    """Cross-field checks that single-field types cannot express."""
-    check_folder_name(recipe.name, "name", source)
-    output_dir = Path(os.path.realpath(recipe.output_dir))  # Path.resolve raises on a symlink loop
-    if output_dir.parent == output_dir:
-        raise RecipeError(f"{source}: output_dir = {show(recipe.output_dir)} is the file system's root; "
-                          f"choose a folder for run directories, for example 'runs'")
-    c = recipe.corpus
-    if c.heldout_share + c.fresh_share >= 1:
-        raise RecipeError(f"{source}: corpus.heldout_share + corpus.fresh_share = "
-                          f"{c.heldout_share + c.fresh_share:g}; they must leave a training pool (sum < 1)")
-    if c.min_chars > c.max_chars:
-        raise RecipeError(f"{source}: corpus.min_chars = {c.min_chars} exceeds corpus.max_chars = {c.max_chars}")
-    if c.source is not None and c.source.kind == "local" and not c.source.path:
-        raise RecipeError(f"{source}: corpus.source.path is required when corpus.source.kind is 'local'")
-    if c.source is not None and c.source.kind == "hub" and not c.source.name:
-        raise RecipeError(f"{source}: corpus.source.name (the dataset id) is required when kind is 'hub'")
-    m = recipe.model
-    if m.kind == "pretrained" and not m.path:
-        raise RecipeError(f"{source}: model.path is required when model.kind is 'pretrained' "
-                          f"(a local directory or a hub id)")
-    s = m.scratch
-    if s.hidden_size % s.num_heads:
-        raise RecipeError(f"{source}: model.scratch.hidden_size = {s.hidden_size} is not divisible by "
-                          f"model.scratch.num_heads = {s.num_heads}")
-    if m.kind == "scratch":
-        _check_scratch(recipe, source)
-    if m.kind == "scratch" and recipe.train.method == "lora":
-        raise RecipeError(f"{source}: train.method = 'lora' needs pretrained weights; "
-                          f"model.kind is 'scratch' (use train.method = 'full' or a pretrained/gguf model)")
-    g = recipe.generate
-    if g.min_new_tokens > g.max_new_tokens:
-        raise RecipeError(f"{source}: generate.min_new_tokens = {g.min_new_tokens} exceeds "
-                          f"generate.max_new_tokens = {g.max_new_tokens}")
-    p = recipe.evaluate.perplexity
-    if p.window and p.stride > p.window:
-        raise RecipeError(f"{source}: evaluate.perplexity.stride = {p.stride} exceeds "
-                          f"evaluate.perplexity.window = {p.window}")
-    if g.watermark.enabled and not g.do_sample:
-        raise RecipeError(f"{source}: generate.watermark.enabled needs generate.do_sample = true")
-    t = recipe.evaluate.tail
-    if t.torso_ranks <= t.head_ranks:
-        raise RecipeError(f"{source}: evaluate.tail.torso_ranks = {t.torso_ranks} must exceed "
-                          f"evaluate.tail.head_ranks = {t.head_ranks}")
-    validate_sweep(recipe, source)
-    if not recipe.loop.arms:
-        raise RecipeError(f"{source}: loop.arms is empty; list at least one arm, for example "
-                          f"[{{mode: replace}}, {{mode: accumulate}}]")
-    parse_share(recipe.loop.real_share, recipe.loop.generations, "loop.real_share", source)
-    names = set()
-    for i, arm in enumerate(recipe.loop.arms):
-        if arm.real_share is not None:
-            parse_share(arm.real_share, recipe.loop.generations, f"loop.arms[{i}].real_share", source)
-        name = arm_name(arm)
-        check_folder_name(name, f"loop.arms[{i}].name", source)
-        # casefold: on case-insensitive file systems Gen-001 and gen-001 are one folder
-        folded = name.casefold()
-        if folded in names or folded.startswith(("gen-", ".")) or folded in RUN_DIR_ENTRIES:
-            raise RecipeError(f"{source}: loop.arms[{i}] has the folder name {show(name)}, which is taken by "
-                              f"another arm or reserved in the run directory (gen-*, names starting with '.', "
-                              f"{', '.join(RUN_DIR_ENTRIES)}); give it a distinct loop.arms[{i}].name")
-        names.add(folded)
-    from textmad.evaluate import METRICS  # the registry names the accepted metric families
-    for name in recipe.evaluate.metrics:
-        if name not in METRICS.families():
-            close = difflib.get_close_matches(name, METRICS.families(), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise RecipeError(f"{source}: evaluate.metrics has {show(name)}{hint} Accepted: "
-                              f"{', '.join(METRICS.families())}")
-
-
-
 def sweep_arm(mode: str, share: float) -> ArmConfig:
     """The arm of a real-share grid point, named MODE-PERCENT with as many digits as it takes (fresh-37.5)."""
     return ArmConfig(mode=mode, name=f"{mode}-{100 * share:.6g}", real_share=float(share))
-
-
-def add_sweep_arms(recipe: Recipe) -> None:
-    """Append the real-share grid's arms to loop.arms; an arm already there (a stored run's recipe) is kept."""
-    present = {arm_name(a) for a in recipe.loop.arms}
-    for mode in recipe.sweep.modes:
-        for share in recipe.sweep.real_share:
-            arm = sweep_arm(mode, share)
-            if arm.name not in present and 0 <= share <= 1:
-                recipe.loop.arms.append(arm)
-                present.add(arm.name)
-
-
-# Keys a sweep may not list: they name or seed the runs, or the grid itself sets them.
-UNSWEPT = {"name": "the sweep's name", "seed": "list the seeds in `seeds`", "seeds": "list them in `seeds`",
-           "output_dir": "a location", "loop.arms": "list arms in loop.arms, shares in sweep.real_share",
-           "loop.real_share": "list the shares in sweep.real_share"}
-
-
-def threshold_metric(recipe: Recipe) -> str:
-    """sweep.metric, or bits per character where registered (fair across scripts), else bits per byte."""
-    from textmad.evaluate import METRICS
-
-    return recipe.sweep.metric or ("heldout_bpc" if "heldout_bpc" in METRICS else "heldout_bpb")
-
-
-def validate_sweep(recipe: Recipe, source: str = "<recipe>") -> None:
-    """Seeds, the real-share grid, the swept keys and their values, the threshold metric: checked
-    before anything runs (every swept value is validated as the whole recipe it makes)."""
-    sw = recipe.sweep
-    for where, values in (("seeds", recipe.seeds), ("sweep.real_share", sw.real_share), ("sweep.modes", sw.modes)):
-        dup = sorted({v for v in values if values.count(v) > 1}, key=str)
-        if dup:
-            raise RecipeError(f"{source}: {where} lists {show(dup)} more than once; each value once")
-    for s in recipe.seeds:
-        if not 0 <= s <= MAX_SEED:
-            raise RecipeError(f"{source}: seeds has {show(s)}; accepted: integers in [0, {MAX_SEED}]")
-    for s in sw.real_share:
-        if not 0 <= s <= 1:
-            raise RecipeError(f"{source}: sweep.real_share has {s!r}, out of range; accepted: 0 <= share <= 1")
-    # keys an override can set: not those inside a list of mappings (loop.arms[].mode)
-    keys = {row[0] for row in describe() if "[]" not in row[0]} | {"loop.arms"}
-    seen = set()
-    for i, swept in enumerate(sw.keys):
-        where = f"sweep.keys[{i}]"
-        if swept.key not in keys or swept.key.startswith("sweep.") or swept.key in UNSWEPT:
-            why = UNSWEPT.get(swept.key) or ("the sweep's own settings" if swept.key.startswith("sweep.") else "")
-            close = difflib.get_close_matches(swept.key, sorted(keys - set(UNSWEPT)), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close and not why else ""
-            raise RecipeError(f"{source}: {where}.key = {show(swept.key)} cannot be swept"
-                              f"{f' ({why})' if why else ': no such recipe key'}{hint}")
-        if swept.key in seen:
-            raise RecipeError(f"{source}: {where}.key = {swept.key!r} is listed twice; list its values once")
-        seen.add(swept.key)
-        if not swept.values:
-            raise RecipeError(f"{source}: {where}.values is empty; list the values of {swept.key} to run")
-        for j, value in enumerate(swept.values):
-            if swept.values.index(value) != j:
-                raise RecipeError(f"{source}: {where}.values lists {show(value)} more than once")
-            if isinstance(value, str) and (not value or "/" in value or value.startswith(".")):
-                raise RecipeError(f"{source}: {where}.values[{j}] = {show(value)} cannot name a folder "
-                                  f"(no '/', not empty, not starting with '.')")
-            data = to_dict(recipe)
-            data["sweep"], data["seeds"] = {}, []
-            node = data
-            *parents, last = swept.key.split(".")
-            for part in parents:
-                if node.get(part) is None:  # an optional mapping left out (corpus.source): filled as an override would
-                    node[part] = {}
-                node = node[part]
-            node[last] = value
-            try:
-                validate(_build(Recipe, data, "", source), source)
-            except RecipeError as e:
-                raise RecipeError(f"{source}: {where}.values[{j}] = {show(value)} is not a valid "
-                                  f"{swept.key}: {str(e).removeprefix(source + ': ')}") from None
-    from textmad.evaluate import METRICS
-
-    metric = threshold_metric(recipe)
-    if metric not in METRICS or METRICS[metric].higher_is_better is None:
-        directed = [m.name for m in METRICS if m.higher_is_better is not None]
-        close = difflib.get_close_matches(metric, directed, n=1)
-        why = "has no better direction" if metric in METRICS else "is not a registered metric"
-        raise RecipeError(f"{source}: sweep.metric = {show(metric)} {why}"
-                          f"{f'; did you mean {close[0]!r}?' if close else ''}. Accepted: {', '.join(directed)}")
-    arms = [arm_name(a) for a in recipe.loop.arms]
-    if sw.baseline and sw.baseline not in arms:
-        raise RecipeError(f"{source}: sweep.baseline = {show(sw.baseline)} is not an arm; arms: {', '.join(arms)}")
 
 
 def to_dict(recipe: Recipe) -> dict:
