@@ -42,7 +42,7 @@ CASES = [
     # upper bounds
     ("seed-2**70", MINIMAL, [f"seed={2**70}"], [f"seed = {2**70} is out of range", str(MAX_SEED)]),
     ("corpus-seed-2**32", MINIMAL, [f"corpus.seed={2**32}"], ["corpus.seed = 4294967296"]),
-    ("seed-5000-digits", MINIMAL + "seed: 1" + "0" * 5000 + "\n", [], ["cannot be read", "4300"]),
+    ("seed-5000-digits", MINIMAL + "seed: 1" + "0" * 5000 + "\n", [], ["seed = <an integer of 5001 digits> is out of range", "[0, 4294967295]"]),
     ("vocab-1e12", MINIMAL, ["model.scratch.vocab_size=1000000000000"], ["model.scratch.vocab_size = 1000000000000"]),
     ("hidden-2**40", MINIMAL, [f"model.scratch.hidden_size={2**40}"], [f"model.scratch.hidden_size = {2**40}"]),
     ("generations-1e9", MINIMAL, ["loop.generations=1000000000"], ["loop.generations = 1000000000"]),

@@ -6,7 +6,11 @@ dataclasses and checked (``checks.validate``) before anything is written.
 """
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import re
+import sys
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -19,36 +23,77 @@ from textmad.recipe.schema import MAX_YAML_NODES, Recipe, RecipeError, _build, s
 SHIPPED_RECIPES = Path(__file__).resolve().parent.parent / "recipes"
 
 
+class HugeInt(int):
+    """An integer written with more digits than Python reads (4300): its size only, for the key's bound check."""
+
+    def __new__(cls, digits: str):
+        self = super().__new__(cls, (-1 if digits.startswith("-") else 1) * 10 ** (len(digits.lstrip("+-")) - 1))
+        self.digits = len(digits.lstrip("+-"))
+        return self
+
+    def __repr__(self) -> str:
+        return f"<{'a negative' if self < 0 else 'an'} integer of {self.digits} digits>"
+
+
 class RecipeLoader(yaml.SafeLoader):
-    """SafeLoader that reads 1e-4, 3E-4 and 1e6 as floats (YAML 1.1 wants a dot and a signed exponent)."""
+    """SafeLoader that reads 1e-4, 3E-4 and 1e6 as floats (YAML 1.1 wants a dot and a signed exponent), an
+    integer too long for int() as a HugeInt (refused by its key's bounds), and refuses a repeated key."""
+
+    def construct_yaml_int(self, node):
+        digits = self.construct_scalar(node).replace("_", "")
+        if digits.lstrip("+-").isdigit() and len(digits) > sys.get_int_max_str_digits() > 0:
+            return HugeInt(digits)
+        return super().construct_yaml_int(node)
 
 
+RecipeLoader.add_constructor("tag:yaml.org,2002:int", RecipeLoader.construct_yaml_int)
 RecipeLoader.add_implicit_resolver(
     "tag:yaml.org,2002:float",
     re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
     list("-+0123456789."))
 
 
-def _expanded_size(node, sizes: dict, open_nodes: set, source: str) -> int:
-    """How many values ``node`` becomes once every alias is expanded, counted on the graph (no expansion)."""
+def _check_keys(node: yaml.MappingNode, where: str, source: str) -> None:
+    """Refuse a key written twice in one mapping: YAML would keep the last one without a word."""
+    seen = {}
+    for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        key = (key_node.tag, key_node.value)
+        if key in seen:
+            name = f"{where}.{key_node.value}" if where else key_node.value
+            raise RecipeError(f"{source}: the key {show(name)} is given twice (lines {seen[key]} and "
+                              f"{key_node.start_mark.line + 1}); give each key once")
+        seen[key] = key_node.start_mark.line + 1
+
+
+def _expanded_size(node, where: str, seen: dict, open_nodes: set, source: str) -> int:
+    """How many values ``node`` (at key ``where``) becomes once every alias is expanded, counted on the graph
+    (no expansion). ``seen`` keeps each node's size, whether an alias was followed and the innermost key whose
+    value alone is over the limit."""
     key = id(node)
-    if key in sizes:
-        return sizes[key]
+    if key in seen:
+        seen["alias"] = True
+        return seen[key]
     if key in open_nodes:
         raise RecipeError(f"{source}: an alias (*name) refers to a value that contains it; a recipe is a tree")
     open_nodes.add(key)
     children = []
     if isinstance(node, yaml.SequenceNode):
-        children = node.value
+        children = [(f"{where}[{i}]", n) for i, n in enumerate(node.value)]
     elif isinstance(node, yaml.MappingNode):
-        children = [n for pair in node.value for n in pair]
+        _check_keys(node, where, source)
+        for k, v in node.value:
+            name = k.value if isinstance(k, yaml.ScalarNode) else "?"
+            children += [(where, k), (f"{where}.{name}" if where else name, v)]
     total = 1
-    for child in children:
-        total += _expanded_size(child, sizes, open_nodes, source)
+    for child_where, child in children:
+        total += _expanded_size(child, child_where, seen, open_nodes, source)
         if total > MAX_YAML_NODES:
+            seen.setdefault("where", where)  # a child over the limit has set it first
             break
     open_nodes.discard(key)
-    sizes[key] = total
+    seen[key] = total
     return total
 
 
@@ -59,9 +104,14 @@ def load_yaml(text: str, source: str):
         node = loader.get_single_node()
         if node is None:
             return None
-        if _expanded_size(node, {}, set(), source) > MAX_YAML_NODES:
-            raise RecipeError(f"{source}: the YAML expands to more than {MAX_YAML_NODES} values through "
-                              f"aliases (*name); a recipe is small: write the values out")
+        seen = {}
+        if _expanded_size(node, "", seen, set(), source) > MAX_YAML_NODES:
+            where = f"{seen['where']} " if seen.get("where") else "the YAML "
+            if seen.get("alias"):
+                raise RecipeError(f"{source}: {where}expands to more than {MAX_YAML_NODES} values through "
+                                  f"aliases (*name); a recipe is small: write the values out")
+            raise RecipeError(f"{source}: {where}holds more than {MAX_YAML_NODES} values; a recipe is small "
+                              f"(a list per generation has loop.generations values, at most 1000)")
         return loader.construct_document(node)
     except RecipeError:
         raise
@@ -69,18 +119,39 @@ def load_yaml(text: str, source: str):
         raise RecipeError(f"{source}: not valid YAML: {e}") from None
     except RecursionError:
         raise RecipeError(f"{source}: the YAML is nested too deeply to be a recipe") from None
-    except ValueError as e:  # int() of a number beyond Python's 4300-digit limit
+    except ValueError as e:  # a value no constructor can read
         raise RecipeError(f"{source}: a value cannot be read: {show(str(e), 120)}") from None
     finally:
         loader.dispose()
+
+
+def _check_override_key(path: list[str], text: str) -> None:
+    """Refuse an override whose key is not a recipe key, naming the override (not the recipe file)."""
+    cls, done = Recipe, []
+    for part in path:
+        fields = {f.name: f for f in dataclasses.fields(cls)} if cls is not None else {}
+        if part not in fields:
+            where = ".".join(done) or "the recipe"
+            close = difflib.get_close_matches(part, fields, n=1, cutoff=0.5)
+            hint = f"; did you mean {close[0]!r}?" if close else "."
+            what = (f"{'.'.join(done)} is a value, not a mapping of keys" if cls is None else
+                    "the key before '=' is empty" if not "".join(path) else
+                    f"{where} has no key {show(part)}{hint} Accepted keys there: {', '.join(fields)}")
+            raise RecipeError(f"override {show(text)}: {what}; expected KEY.SUB=VALUE, for example train.epochs=2")
+        done.append(part)
+        tp = typing.get_type_hints(cls)[part]
+        inner = [a for a in (tp, *typing.get_args(tp)) if dataclasses.is_dataclass(a)]
+        cls = inner[0] if inner and typing.get_origin(tp) is not list else None  # X, or X | None
 
 
 def _parse_override(text: str) -> tuple[list[str], Any]:
     if "=" not in text:
         raise RecipeError(f"override {show(text)}: expected KEY.SUB=VALUE, for example train.epochs=2")
     key, raw = text.split("=", 1)
+    path = key.strip().split(".")
+    _check_override_key(path, text)
     value = load_yaml(raw, f"override {show(text)}") if raw.strip() else ""
-    return key.strip().split("."), value
+    return path, value
 
 
 def apply_overrides(data: dict, overrides: list[str]) -> dict:

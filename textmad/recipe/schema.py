@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
+import os
 import reprlib
 import types
 import typing
@@ -55,9 +56,10 @@ def _range(lo=None, hi=None, lo_open=False, hi_open=False):
     return {"range": (lo, hi, lo_open, hi_open)}
 
 
-def _f(default, lo=None, hi=None, lo_open=False, hi_open=False, doc=""):
-    """A field with a default, an optional numeric range and a one-line doc."""
-    meta = {"doc": doc}
+def _f(default, lo=None, hi=None, lo_open=False, hi_open=False, doc="", path=False):
+    """A field with a default, an optional numeric range and a one-line doc; ``path``: a file or folder,
+    where a leading ~ is the home folder (the one rule for every path key, applied when the recipe is built)."""
+    meta = {"doc": doc + ("; ~ is the home folder" if path else ""), "path": path}
     if lo is not None or hi is not None:
         meta.update(_range(lo, hi, lo_open, hi_open))
     if isinstance(default, (list, dict)):
@@ -76,7 +78,7 @@ class SourceConfig:
     """Where the raw text comes from: a built-in offline corpus, local files or a hub dataset."""
     kind: Literal["builtin", "local", "hub"] = _f("builtin")
     name: str = _f("", doc="built-in corpus name (see `textmad ls`); for hub, the dataset id")
-    path: str = _f("", doc="local: a file or directory of .txt/.jsonl/.parquet files")
+    path: str = _f("", doc="local: a file or directory of .txt/.jsonl/.parquet files", path=True)
     format: Literal["auto", "txt", "jsonl", "parquet"] = _f("auto")
     text_field: str = _f("text", doc="jsonl/parquet/hub: the column that holds the text")
     separator: str = _f("\n\n", doc="txt: the string between documents")
@@ -101,7 +103,7 @@ class CorpusConfig:
         "quran-* corpora: 0 packs verses up to max_chars; N > 0 makes every document N consecutive verses of one "
         "sura (fewer at its end), one translation per language, never cut or dropped by max_chars/min_chars, "
         "split by range id: every language gets the same verse ranges in train, heldout and fresh"))
-    prepared_dir: str = _f("prepared", doc="where prepared corpora are cached")
+    prepared_dir: str = _f("prepared", doc="where prepared corpora are cached", path=True)
 
 
 # ---------------------------------------------------------------- model
@@ -138,14 +140,14 @@ class LoRAConfig:
 @dataclass
 class ModelConfig:
     kind: Literal["scratch", "pretrained", "gguf"] = _f("scratch")
-    path: str = _f("", doc="pretrained: a local directory or a hub id")
+    path: str = _f("", doc="pretrained: a local directory or a hub id", path=True)
     revision: str = _f("")
     trust_remote_code: bool = _f(False, doc="never on by default: a recipe is data, not code")
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = _f(
         "auto", doc="auto: float32 on CPU, bf16 on GPUs that support it")
     scratch: ScratchConfig = _sub(ScratchConfig)
     gguf: GGUFConfig = _sub(GGUFConfig)
-    cache_dir: str = _f(".cache/textmad", doc="where converted weights are kept")
+    cache_dir: str = _f(".cache/textmad", doc="where converted weights are kept", path=True)
 
 
 # ---------------------------------------------------------------- train
@@ -302,7 +304,7 @@ class Recipe:
     seed: int = _f(0, lo=0, hi=MAX_SEED)
     seeds: list[int] = _f([], doc="several seeds: one complete run directory each, output_dir/name/seed-S "
                                   "(corpus.seed, the split, stays as set)")
-    output_dir: str = _f("runs", doc="where run directories go: any folder but /")
+    output_dir: str = _f("runs", doc="where run directories go: any folder but /", path=True)
     log_with: list[Literal["tensorboard", "wandb", "mlflow", "comet_ml", "aim", "clearml", "dvclive"]] = _f(
         [], doc="experiment trackers (Accelerate's log_with): per-step training loss and per-generation metrics "
                 "under each arm's name, in RUN/trackers/; tensorboard works offline (pip install tensorboard)")
@@ -413,6 +415,8 @@ def _build(cls, data: dict, prefix: str, source: str):
         kwargs[key] = _coerce(value, hints[key], where, source)
         if "range" in fields[key].metadata:
             _check_range(kwargs[key], fields[key].metadata, where, source)
+        if fields[key].metadata.get("path") and isinstance(kwargs[key], str):
+            kwargs[key] = os.path.expanduser(kwargs[key])
     return cls(**kwargs)
 
 
