@@ -70,3 +70,52 @@ def test_every_path_key_expands_the_home_folder(tmp_path, monkeypatch):
     assert r.output_dir == str(tmp_path / "runs") and r.run_dir == tmp_path / "runs" / "victim"
     assert r.corpus.prepared_dir == str(tmp_path / "prepared") and r.model.cache_dir == str(tmp_path / "cache")
     assert r.corpus.source.path == str(tmp_path / "text.txt")
+
+
+# ---------------------------------------------------------------- prepared corpora (items 1, 7, 15)
+
+def _text_file(tmp_path: Path) -> Path:
+    words = "river stone light morning harbour garden window letter winter summer".split()
+    docs = [" ".join(words[(i + j) % len(words)] for j in range(60)) + f" number {i}." for i in range(40)]
+    path = tmp_path / "good.txt"
+    path.write_text("\n\n".join(docs), encoding="utf-8")
+    return path
+
+
+def _prepare(tmp_path: Path, out: Path) -> tuple[int, str, str]:
+    return run_textmad("corpus", "prepare", str(_text_file(tmp_path)), "--language", "en", "--out", str(out))
+
+
+def test_prepare_never_replaces_a_folder_with_foreign_files(tmp_path):
+    out = tmp_path / "d"
+    out.mkdir()
+    (out / "manifest.json").write_text("{}", encoding="utf-8")
+    (out / "notes.txt").write_text("x", encoding="utf-8")
+    status, _, err = _prepare(tmp_path, out)
+    assert status == 2 and str(out / "manifest.json") in err and "Traceback" not in err, err
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "x" and sorted(p.name for p in out.iterdir()) == [
+        "manifest.json", "notes.txt"]
+    # a real preparation with a foreign file added: kept too, and the folder named
+    good = tmp_path / "good"
+    assert _prepare(tmp_path, good)[0] == 0
+    (good / "notes.txt").write_text("mine", encoding="utf-8")
+    status, _, err = run_textmad("corpus", "prepare", str(tmp_path / "good.txt"), "--language", "en", "--out",
+                                 str(good), "--force")
+    assert status == 2 and "notes.txt" in err and (good / "notes.txt").read_text(encoding="utf-8") == "mine"
+    # its own files only: --force replaces them
+    (good / "notes.txt").unlink()
+    assert run_textmad("corpus", "prepare", str(tmp_path / "good.txt"), "--language", "en", "--out", str(good),
+                       "--force")[0] == 0
+
+
+@pytest.mark.parametrize("damage", ["manifest", "train"])
+def test_corpus_stats_checks_what_the_loop_checks(tmp_path, damage):
+    out = tmp_path / "c"
+    status, printed, _ = _prepare(tmp_path, out)
+    assert status == 0
+    target = out / ("manifest.json" if damage == "manifest" else "train.jsonl")
+    data = target.read_bytes()
+    target.write_bytes(data[:len(data) // 2])
+    status, printed, err = run_textmad("corpus", "stats", str(out))
+    assert status == 2 and str(target) in err and "Traceback" not in err and printed == "", err
+    assert target.read_bytes() == data[:len(data) // 2], "nothing rewritten"

@@ -25,6 +25,7 @@ from textmad.errors import UserError
 from textmad.io import atomic_dir, clean_stale, read_json, read_jsonl, sha256_file, write_json, write_jsonl
 from textmad.recipe import CorpusConfig
 
+MANIFEST = "manifest.json"  # written last: a folder without it is never taken as prepared
 # Bump when normalisation, splitting or word counting changes what a config produces: old caches are then rebuilt.
 PIPELINE_VERSION = 3
 CONTENT_FIELDS = ("name", "source", "language", "seed", "heldout_share", "fresh_share",
@@ -37,7 +38,7 @@ class PreparedCorpus:
     def __init__(self, path: str | Path, manifest: dict | None = None, reused: bool = False):
         self.dir = Path(path)
         self.reused = reused  # True when an existing preparation matched the config
-        self.manifest = manifest if manifest is not None else read_json(self.dir / "manifest.json")
+        self.manifest = manifest if manifest is not None else read_manifest(self.dir)
 
     @property
     def language(self) -> str:
@@ -57,12 +58,67 @@ class PreparedCorpus:
         return f"PreparedCorpus({str(self.dir)!r})"
 
 
-def load_prepared(path: str | Path) -> PreparedCorpus:
+def read_manifest(path: str | Path) -> dict:
+    """The full manifest of the prepared corpus in ``path`` (corpus, language and every split's file and
+    sha256); a UserError naming the file when it is missing, damaged or not one textmad wrote."""
     path = Path(path)
-    if not (path / "manifest.json").is_file():
-        raise UserError(f"{path}: not a prepared corpus (no manifest.json); prepare one with "
-                        f"`textmad corpus prepare NAME`")
-    return PreparedCorpus(path)
+    file = path / MANIFEST
+    try:
+        manifest = read_json(file)
+    except FileNotFoundError:
+        raise UserError(f"{path}: not a prepared corpus (no {MANIFEST}); prepare one with "
+                        f"`textmad corpus prepare NAME`") from None
+    except (OSError, ValueError) as e:
+        raise UserError(f"{file}: cannot be read ({e}); the prepared corpus {path} is damaged: delete the folder "
+                        f"and prepare it again (`textmad corpus prepare`, or `textmad run`, which prepares "
+                        f"what it needs)") from None
+    splits = manifest.get("splits") if isinstance(manifest, dict) else None
+    if not (isinstance(splits, dict) and all(isinstance(splits.get(s), dict) and
+                                             splits[s].get("file") == f"{s}.jsonl" for s in SPLITS)
+            and isinstance(manifest.get("corpus"), str) and isinstance(manifest.get("language"), str)):
+        raise UserError(f"{file}: not the manifest of a prepared corpus (it needs corpus, language and the "
+                        f"splits {', '.join(SPLITS)} with their files); textmad did not write {path}")
+    return manifest
+
+
+def check_prepared(path: str | Path) -> dict:
+    """The manifest of ``path`` when every split file still has the sha256 it records: what the loop checks
+    before it reuses a preparation, checked by the views too."""
+    path = Path(path)
+    manifest = read_manifest(path)
+    for split in SPLITS:
+        file = path / manifest["splits"][split]["file"]
+        if not file.is_file() or sha256_file(file) != manifest["splits"][split].get("sha256"):
+            raise UserError(f"{file}: {'missing' if not file.is_file() else 'changed'} since it was prepared "
+                            f"(its sha256 is recorded in {path / MANIFEST}); its figures would be wrong: prepare "
+                            f"the corpus again with --force (`textmad run` rebuilds it by itself)")
+    return manifest
+
+
+def load_prepared(path: str | Path) -> PreparedCorpus:
+    """A prepared corpus folder, checked against its manifest's hashes."""
+    return PreparedCorpus(path, check_prepared(path))
+
+
+def _check_replaceable(out: Path) -> None:
+    """Refuse to replace ``out`` unless it is empty or a prepared corpus holding only its own files:
+    replacing a folder deletes everything in it."""
+    if not out.exists() and not out.is_symlink():
+        return
+    if not out.is_dir():
+        raise UserError(f"{out}: exists and is not a folder; refusing to replace it, choose another output folder")
+    entries = {p.name for p in out.iterdir()}
+    if not entries:
+        return
+    if MANIFEST not in entries:
+        raise UserError(f"{out}: exists and is not a prepared corpus (no {MANIFEST}); "
+                        f"refusing to overwrite it, choose another output folder")
+    read_manifest(out)
+    foreign = sorted(entries - {MANIFEST, *(f"{s}.jsonl" for s in SPLITS)})
+    if foreign:
+        raise UserError(f"{out}: holds files a prepared corpus does not ({', '.join(foreign[:5])}"
+                        f"{', ...' if len(foreign) > 5 else ''}); preparing would delete them: choose another "
+                        f"output folder")
 
 
 def content_config(cfg: CorpusConfig) -> dict:
@@ -105,7 +161,7 @@ def resolve_source(cfg: CorpusConfig) -> tuple[Source, CorpusCard | None, str]:
 def _is_current(out: Path, config: dict, files: list[dict]) -> dict | None:
     """The manifest of ``out`` when it was prepared from this config and these source files, intact."""
     try:
-        manifest = read_json(out / "manifest.json")
+        manifest = read_json(out / MANIFEST)
         if manifest.get("config") != config or manifest.get("source", {}).get("files") != files:
             return None
         for split in SPLITS:
@@ -175,7 +231,7 @@ def _build(tmp: Path, cfg: CorpusConfig, source: Source, card: CorpusCard | None
         "counts": counts,
         "splits": entries,
     }
-    write_json(tmp / "manifest.json", manifest)  # last: a folder without it is never taken as prepared
+    write_json(tmp / MANIFEST, manifest)  # last
     return manifest
 
 
@@ -198,9 +254,7 @@ def prepare(cfg: CorpusConfig, out_dir: str | Path | None = None, force: bool = 
                         f"verse ranges; it applies to the built-in corpora {', '.join(QURAN_CORPORA)} "
                         f"(or set it to 0)")
     out = Path(out_dir) if out_dir is not None else default_dir(cfg)
-    if out.exists() and not (out / "manifest.json").is_file() and any(out.iterdir()):
-        raise UserError(f"{out}: exists and is not a prepared corpus (no manifest.json); "
-                        f"refusing to overwrite it, choose another output folder")
+    _check_replaceable(out)
     config = content_config(cfg)
     files = [{"path": str(p), "sha256": sha256_file(p), "bytes": p.stat().st_size} for p in source.files]
     if out.parent.is_dir():
