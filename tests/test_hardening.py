@@ -119,3 +119,55 @@ def test_corpus_stats_checks_what_the_loop_checks(tmp_path, damage):
     status, printed, err = run_textmad("corpus", "stats", str(out))
     assert status == 2 and str(target) in err and "Traceback" not in err and printed == "", err
     assert target.read_bytes() == data[:len(data) // 2], "nothing rewritten"
+
+
+# ---------------------------------------------------------------- resuming a damaged run (items 4, 5, 6, 14)
+
+def _truncate_mid_line(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[:data.rindex(b"\n", 0, len(data) - 1) + 20])
+
+
+def _drop_last_line(path: Path) -> None:
+    lines = path.read_bytes().splitlines(keepends=True)
+    path.write_bytes(b"".join(lines[:-1]))
+
+
+DAMAGES = {
+    "metrics-list": ("replace/gen-001/metrics.json", lambda p: p.write_text("[]", encoding="utf-8")),
+    "metrics-empty": ("replace/gen-002/metrics.json", lambda p: p.write_text("{}", encoding="utf-8")),
+    "recipe-unreadable": ("recipe.yaml", lambda p: p.write_text("name: [tiny\nseed: 0\n", encoding="utf-8")),
+    "weights-truncated": ("gen-000/model/model.safetensors", lambda p: p.write_bytes(p.read_bytes()[:-1000])),
+    "samples-mid-line": ("fresh-50/gen-002/samples.jsonl", _truncate_mid_line),
+    "samples-line-lost": ("fresh-50/gen-001/samples.jsonl", _drop_last_line),
+    "intact": ("", None),
+}
+
+
+def _contents(run: Path) -> dict:
+    return {str(p.relative_to(run)): p.read_bytes() for p in sorted(run.rglob("*"))
+            if p.is_file() and not p.name.startswith(".lock")}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGES))
+def test_resume_refuses_a_damaged_finished_generation(tiny_run, tmp_path, damage):
+    import shutil
+
+    run = tmp_path / "runs" / "tiny"
+    shutil.copytree(tiny_run, run)
+    recipe = shutil.copy(run / "recipe.yaml", tmp_path / "tiny.yaml")  # the command's recipe, intact
+    file, spoil = DAMAGES[damage]
+    if spoil:
+        spoil(run / file)
+    before = _contents(run)
+    status, out, err = run_textmad("run", str(recipe), f"output_dir={tmp_path / 'runs'}",
+                                   f"corpus.prepared_dir={tiny_run.parents[2] / 'prepared'}",
+                                   f"model.cache_dir={tiny_run.parents[2] / 'cache'}")
+    if not spoil:
+        assert status == 0, err
+        return
+    assert status == 2 and "Traceback" not in err, err
+    assert str(run / file) in err or str((run / file).parent) in err, err
+    if damage != "recipe-unreadable":
+        assert "Delete" in err and "DONE" in err, "says how to redo the generation"
+    assert _contents(run) == before, "nothing written"

@@ -49,7 +49,8 @@ from textmad import rundir
 from textmad.errors import UserError
 from textmad.io import write_json, write_jsonl, write_text
 from textmad.mix import ArmPlan, build_mix, derive_seed, plan_arms
-from textmad.recipe import Recipe, check_folder_name, dump_yaml, flatten, load_recipe, recipe_differences, to_dict
+from textmad.recipe import (Recipe, arm_name, check_folder_name, dump_yaml, flatten, load_recipe, recipe_differences,
+                            to_dict)
 from textmad.progress import RunProgress
 from textmad.rundir import DONE, GEN0, TRACKERS, gen_dir, gen_name, inside, is_done, read_gen_json, read_gen_jsonl
 
@@ -206,7 +207,11 @@ class Loop:
         stored_path = self.run_dir / rundir.RECIPE
         if not stored_path.exists():
             return False
-        stored = yaml.safe_load(stored_path.read_text(encoding="utf-8")) or {}
+        try:  # a damaged file: an error naming it, not a parser's traceback
+            stored = yaml.safe_load(stored_path.read_text(encoding="utf-8")) or {}
+        except (yaml.YAMLError, ValueError) as e:
+            raise UserError(f"{stored_path}: the run's stored recipe cannot be read ({str(e)[:200]}); restore it "
+                            f"(it is the recipe the run started with), or start a new run with --new-name NAME") from None
         diff = recipe_differences(stored, to_dict(self.recipe))
         if diff and not rundir.has_finished(self.run_dir):
             self.log(f"textmad run {self.run_dir}: restarting with a changed recipe, since no generation has "
@@ -218,6 +223,36 @@ class Loop:
                 f"({stored_path}); differing keys:\n  " + "\n  ".join(diff) +
                 "\nRun the stored recipe to resume, or give --new-name NAME to start a new run.")
         return True
+
+    def check_finished(self) -> None:
+        """Resume only from intact finished generations (issue 22): each one's metrics.json a complete record,
+        its samples.jsonl whole (every line parses, as many samples as recorded) and its weights the ones
+        recorded (model_sha256); otherwise an error naming the file and how to redo that generation."""
+        from textmad.model import model_sha256
+
+        arms = [arm_name(a) for a in self.recipe.loop.arms]
+        folders = dict.fromkeys(gen_dir(self.run_dir, arm, k) for arm in arms
+                                for k in rundir.finished_generations(self.run_dir, arm))
+        for folder in folders:
+            redo = (f"the finished generation {folder} is damaged. Delete {folder / DONE} and run the same "
+                    f"`textmad run` command: it redoes that generation")
+            metrics = read_gen_json(folder / rundir.METRICS)
+            if not (isinstance(metrics, dict) and all(isinstance(metrics.get(key), dict) for key in
+                                                      ("mix", "train", "samples", "metrics"))):
+                raise UserError(f"{folder / rundir.METRICS}: not a generation's record (it needs mix, train, "
+                                f"samples and metrics); {redo}")
+            count = len(read_gen_jsonl(folder / rundir.SAMPLES))
+            if count != metrics["samples"].get("count"):
+                raise UserError(f"{folder / rundir.SAMPLES}: {count} samples where {rundir.METRICS} records "
+                                f"{metrics['samples'].get('count')}; {redo}")
+            try:
+                weights = model_sha256(folder / rundir.MODEL)
+            except (OSError, UserError) as e:
+                raise UserError(f"{folder / rundir.MODEL}: cannot be read ({e}); {redo}") from None
+            if weights != metrics.get("model_sha256"):
+                raise UserError(f"{folder / rundir.MODEL}: its weights are not the ones {rundir.METRICS} records "
+                                f"(sha256 {weights[:12]}..., recorded {str(metrics.get('model_sha256'))[:12]}...); "
+                                f"{redo}")
 
     def check_launch(self, launch: dict) -> None:
         """Refuse to resume under launch settings that change results (process count, device, dtype)."""
@@ -283,6 +318,8 @@ class Loop:
     def run_locked(self) -> None:
         recipe = self.recipe
         resuming = self.check_recipe()
+        if resuming:
+            self.agree(self.check_finished)
         self.prepare_corpus(resuming)
         self.plans = plan_arms(recipe, len(self.train_docs), len(self.fresh_docs), self.source)
         env = rundir.environment_record(recipe, self.acc, self.seeds())
