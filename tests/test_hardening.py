@@ -171,3 +171,44 @@ def test_resume_refuses_a_damaged_finished_generation(tiny_run, tmp_path, damage
     if damage != "recipe-unreadable":
         assert "Delete" in err and "DONE" in err, "says how to redo the generation"
     assert _contents(run) == before, "nothing written"
+
+
+# ---------------------------------------------------------------- the report's folder (item 3)
+
+def test_report_does_not_write_through_a_symlink(tiny_run, tmp_path):
+    import shutil
+
+    run = tmp_path / "tiny"
+    shutil.copytree(tiny_run, run, ignore=shutil.ignore_patterns("report"))
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    (run / "report").symlink_to(target)
+    status, out, err = run_textmad("report", str(run), "--static")
+    assert status == 2 and str(run / "report") in err and "outside" in err and "Traceback" not in err, err
+    assert list(target.iterdir()) == []
+
+
+# ---------------------------------------------------------------- the lock's holder (item 16)
+
+def test_a_refused_start_names_the_holder_even_before_it_wrote_its_record(tmp_path):
+    import fcntl
+    import json
+    import os
+    import threading
+
+    from textmad.rundir import LOCK, LOCK_INFO, RunLocked, hold_lock
+
+    run = tmp_path / "run"
+    run.mkdir()
+    fd = os.open(run / LOCK, os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # a holder that has the lock and has not yet written its record
+    writer = threading.Timer(0.3, lambda: (run / LOCK_INFO).write_text(json.dumps(
+        {"pid": os.getpid(), "host": os.uname().nodename, "started": "now", "command": ["textmad", "run"]})))
+    writer.start()
+    try:
+        with pytest.raises(RunLocked, match=f"pid {os.getpid()} on"):
+            with hold_lock(run):
+                pass
+    finally:
+        writer.join()
+        os.close(fd)

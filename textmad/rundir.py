@@ -28,6 +28,7 @@ import os
 import platform
 import re
 import socket
+import time
 import subprocess
 import sys
 from importlib import metadata
@@ -161,6 +162,28 @@ def lock_holder(run_dir: Path) -> dict:
         return {}
 
 
+def _alive(who: dict) -> bool:
+    if who.get("host") != socket.gethostname():
+        return bool(who)
+    try:
+        os.kill(int(who.get("pid")), 0)
+    except ProcessLookupError:
+        return False  # a killed holder's record, not yet replaced by the new holder's
+    except (OSError, TypeError, ValueError):
+        pass
+    return True
+
+
+def _wait_for_holder(run_dir: Path, seconds: float = 3.0) -> dict:
+    """The holder's record: a holder writes it just after taking the lock, so wait briefly for it (issue 22)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        who = lock_holder(run_dir)
+        if (who and _alive(who)) or time.monotonic() > deadline or not is_locked(run_dir):
+            return who
+        time.sleep(0.05)
+
+
 @contextlib.contextmanager
 def hold_lock(run_dir: Path) -> Iterator[None]:
     """Hold ``run_dir``'s exclusive lock (creating the folder); RunLocked when a live process has it.
@@ -176,7 +199,7 @@ def hold_lock(run_dir: Path) -> Iterator[None]:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         os.close(fd)
-        who = lock_holder(run_dir)
+        who = _wait_for_holder(run_dir)
         holder = (f"pid {who.get('pid')} on {who.get('host')}, started {who.get('started')}: "
                   f"{' '.join(who.get('command') or [])}" if who else "a process that has just started")
         raise RunLocked(f"{run_dir}: another textmad process is writing this run ({holder}); wait for it to end "

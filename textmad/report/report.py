@@ -20,6 +20,7 @@ from pathlib import Path
 
 from textmad.errors import UserError
 from textmad.io import write_text
+from textmad.rundir import inside
 from textmad.report import fonts, interactive, plots, seeds
 from textmad.report.compare import alignment_warning, comparison_table, seed_groups
 from textmad.report.inspect import mix_summary, same_prompt
@@ -449,10 +450,11 @@ def main_report(args) -> int:
     runs = open_runs(args.runs)
     if args.out:
         out = Path(args.out)
-    elif len(runs) == 1:
-        out = runs[0].path / "report"
-    else:
-        out = runs[0].path.parent / ("report-" + "+".join(r.path.name for r in runs))
+    else:  # a default folder goes through the loop's boundary check: a symbolic link there is not followed out
+        owner = runs[0].path if len(runs) == 1 else runs[0].path.parent
+        out = owner / "report" if len(runs) == 1 else owner / ("report-" + "+".join(r.path.name for r in runs))
+        for path in (out, out / "plots", out / "report.html", out / "report.md"):
+            inside(owner, path)
     paths, note = write_report(runs, out, shell_command(sys.argv), args.prompts, args.words, not args.static)
     pngs = sorted((out / "plots").glob("*.png"))
     print(f"wrote {paths['html']} ({_kib(paths['html'])}, self-contained), {paths['md']} ({_kib(paths['md'])}) "
