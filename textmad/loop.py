@@ -53,6 +53,7 @@ from textmad.mix import ArmPlan, build_mix, derive_seed, plan_arms
 from textmad.recipe import Recipe, check_folder_name, dump_yaml, load_recipe, to_dict
 from textmad.progress import RunProgress
 from textmad.rundir import DONE, GEN0, TRACKERS, gen_dir, gen_name, inside, is_done, read_gen_json, read_gen_jsonl
+from textmad.seeds import run_recipes, seed_overrides
 
 # keys that locate a run rather than define it: changing them does not change a single result
 LOCATION_KEYS = {"output_dir", "corpus.prepared_dir", "model.cache_dir",
@@ -68,12 +69,10 @@ def configure_run(p):
                    help="run under a new name (a new run directory), e.g. after changing the recipe; "
                         "give it after the overrides")
     p.add_argument("--seeds", metavar="S,S,...",
-                   help="several seeds, one complete run directory each: output_dir/name/seed-S (textmad.sweep)")
+                   help="several seeds, one complete run directory each: output_dir/name/seed-S (textmad.seeds)")
 
 
 def main_run(args) -> int:
-    from textmad.sweep import run_recipes, seed_overrides
-
     recipe = load_recipe(args.recipe, args.overrides + seed_overrides(args.seeds))
     if args.new_name:
         check_folder_name(args.new_name, "--new-name")
