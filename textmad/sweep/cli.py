@@ -14,7 +14,7 @@ from textmad.errors import UserError
 from textmad.io import write_text
 from textmad.recipe import dump_yaml
 from textmad.rundir import inside
-from textmad.sweep.execute import execute, status
+from textmad.sweep.execute import check_logs, execute, status
 from textmad.sweep.plan import Job, Sweep, plan, refine_jobs_on_disk
 from textmad.sweep.summarize import refinement_jobs, write_summary
 
@@ -156,6 +156,9 @@ def main_sweep(args) -> int:
     if args.summarize:
         return summarize_and_report(sweep, jobs)
     _check_pools(sweep)
+    if launcher:
+        check_logs(sweep, jobs)
+        inside(sweep.dir, sweep.dir / rundir.SWEEP_SUBMITIT)
     with holding(sweep):
         write_text(inside(sweep.dir, sweep.dir / rundir.SWEEP_RECIPE), dump_yaml(sweep.recipe))
         if launcher == "slurm":

@@ -99,6 +99,18 @@ def open_log(sweep_dir: Path, path: Path) -> int:
         raise UserError(f"{path}: cannot write the log: {e.strerror or e}") from None
 
 
+def check_logs(sweep: Sweep, jobs: list[Job]) -> None:
+    """Before anything is started: every job's log (and the logs folder) resolves inside the sweep directory
+    and is no symbolic link (a clear error naming it; the job opens it with O_NOFOLLOW as well)."""
+    for job in jobs:
+        log = sweep.log(job)
+        for path in (log.parent, log):
+            if path.is_symlink():
+                raise UserError(f"{path}: a symbolic link; refusing to write a log through it (the sweep writes "
+                                f"only inside {sweep.dir}): remove it and run the same command again")
+            inside(sweep.dir, path)
+
+
 def threads_each(parallel: int) -> dict[str, str]:
     """OMP_NUM_THREADS for ``parallel`` runs side by side on this machine (no oversubscribed cores)."""
     if parallel > 1 and "OMP_NUM_THREADS" not in os.environ:

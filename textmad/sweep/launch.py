@@ -21,7 +21,8 @@ import submitit
 from textmad import rundir
 from textmad.errors import UserError
 from textmad.rundir import inside
-from textmad.sweep.execute import MULTI_GPU_CONFIG, log_tail, open_log, prepare, run_command, sort_out, threads_each
+from textmad.sweep.execute import (MULTI_GPU_CONFIG, check_logs, log_tail, open_log, prepare, run_command, sort_out,
+                                   threads_each)
 from textmad.sweep.plan import Job, Sweep
 
 LOCAL_TIMEOUT_MIN = 7 * 24 * 60  # a local job is never cut short by submitit (its default is 5 minutes)
@@ -82,6 +83,7 @@ def run_local(sweep: Sweep, jobs: list[Job], parallel: int) -> dict[str, list[Jo
     executor starts whatever it is given at once, so jobs are handed to it as places free up); wait for
     them all and return them grouped by outcome, as `execute` does."""
     outcome, pending = sort_out(jobs)
+    check_logs(sweep, pending)
     executor = submitit.LocalExecutor(folder=submitit_folder(sweep))
     executor.update_parameters(timeout_min=LOCAL_TIMEOUT_MIN)
     env = threads_each(parallel)
@@ -108,6 +110,7 @@ def submit_slurm(sweep: Sweep, jobs: list[Job], options: SlurmOptions) -> tuple[
     outcome, pending = sort_out(jobs)
     if not pending:
         return [], []
+    check_logs(sweep, pending)
     try:
         executor = submitit.SlurmExecutor(folder=submitit_folder(sweep))
     except RuntimeError as e:  # no srun: not a Slurm machine
