@@ -145,14 +145,14 @@ def sbatch_script(sweep: Sweep, jobs: list[Job], options: SlurmOptions, accelera
              "# Submit: sbatch THIS_FILE; one task on this machine: SLURM_ARRAY_TASK_ID=k bash THIS_FILE",
              f"#SBATCH --job-name=textmad-{sweep.recipe.name}",
              f"#SBATCH --array=0-{n - 1}" + (f"%{options.array_parallelism}" if options.array_parallelism else ""),
-             f"#SBATCH --output={sweep.dir / rundir.SWEEP_LOGS}/slurm-%A_%a.out",
              "#SBATCH --ntasks=1"]
     for flag, value in (("partition", options.partition), ("time", options.time),
                         ("gpus-per-task", options.gpus_per_task), ("cpus-per-task", options.cpus_per_task),
                         ("mem", None if options.mem_gb is None else f"{options.mem_gb:g}G")):
         if value is not None:
             lines.append(f"#SBATCH --{flag}={value}")
-    lines += ["set -euo pipefail", *options.setup,
+    lines += ["set -euo pipefail", f"cd {shlex.quote(os.getcwd())}  # where the sweep was planned: relative paths hold",
+              *options.setup,
               f'task="${{SLURM_ARRAY_TASK_ID:?set SLURM_ARRAY_TASK_ID to a task number, 0 to {n - 1}}}"',
               f'if (( task < 0 || task > {n - 1} )); then echo "SLURM_ARRAY_TASK_ID=$task: out of 0-{n - 1}" >&2; exit 2; fi',
               f"SEEDS=({' '.join(map(str, seeds)) if seeds_per > 1 else ''})",
@@ -160,9 +160,9 @@ def sbatch_script(sweep: Sweep, jobs: list[Job], options: SlurmOptions, accelera
               "case $point in"]
     for i, (key, members) in enumerate(groups.items()):
         args = list(members[0].args[:-2])
-        seed = "${SEEDS[$(( task % %d ))]}" % seeds_per if seeds_per > 1 else str(members[0].seed)
+        seed = f'"${{SEEDS[$(( task % {seeds_per} ))]}}"' if seeds_per > 1 else str(members[0].seed)
         lines.append(f"  {i}) ARGS=({shlex.join(args)}); SEED={seed};"
-                     f" LOG={shlex.quote(str(sweep.log(members[0]).parent))}/{_log_stem(sweep, members[0])}$SEED.log ;;")
+                     f" LOG={shlex.quote(str(sweep.log(members[0]).parent / _log_stem(sweep, members[0])))}\"$SEED.log\" ;;")
     lines.append("esac")
     launch = (["accelerate", "launch"] + (["--config_file", str(MULTI_GPU_CONFIG), "--num_processes", str(gpus)]
                                           if gpus > 1 else []) + ["-m", "textmad", "run"]
