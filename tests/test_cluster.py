@@ -204,7 +204,8 @@ def test_status_sees_a_running_and_a_killed_run(tmp_path, capsys):
     os.close(fd)
     try:
         deadline = time.time() + 120
-        while not rundir.lock_holder(job.run_dir) and time.time() < deadline:
+        while not (rundir.lock_holder(job.run_dir) and (job.run_dir / "recipe.yaml").is_file()) \
+                and time.time() < deadline:
             time.sleep(0.2)
         code, out, _ = cli(capsys, *small(tmp_path), "--status")
         assert code == 0
@@ -259,3 +260,40 @@ def test_a_sweep_another_sweep_is_starting_is_refused(tmp_path, capsys):
         code, _, err = cli(capsys, *small(tmp_path), "--launcher", "local", "--jobs", "2")
     assert code == 2 and f"{sweep_dir}: another `textmad sweep` is starting this sweep's runs (pid {os.getpid()}" in err
     assert not (sweep_dir / "sweep.yaml").exists() and not any(sweep_dir.glob("*/seed-*"))
+
+
+@pytest.mark.slow
+def test_a_preempted_local_job_is_requeued_and_resumes_to_the_same_run(tmp_path, one_thread):
+    """Preemption as Slurm does it (SIGUSR2 to the job): submitit's hook requeues the same call, the killed
+    `textmad run` resumes its run directory, and the run ends as an uninterrupted one does."""
+    import submitit
+
+    from textmad.sweep.launch import RunJob
+
+    sweep = plan(TINY, [f"output_dir={tmp_path / 'runs'}", *SMALL], "0")
+    job = sweep.jobs[0]
+    executor = submitit.LocalExecutor(folder=tmp_path / "submitit")
+    executor.update_parameters(timeout_min=60)
+    handle = executor.submit(RunJob(), job.args, str(sweep.dir), str(sweep.log(job)), 1, {})
+    deadline = time.time() + 300
+    while not rundir.is_done(job.run_dir / "gen-000") and time.time() < deadline:
+        time.sleep(0.2)
+    holder = rundir.lock_holder(job.run_dir)
+    assert holder and not rundir.is_done(job.run_dir / "fresh-50" / "gen-001")
+    worker = int(Path(f"/proc/{holder['pid']}/stat").read_text().rsplit(")", 1)[1].split()[1])  # its parent
+    os.kill(worker, signal.SIGUSR2)
+    assert handle.result() == 0
+    assert "Requeued" in handle.stderr() + handle.stdout() or "requeue" in (handle.stderr() + handle.stdout()).lower()
+    assert rundir.is_done(job.run_dir / "fresh-50" / "gen-001")
+    log = sweep.log(job).read_text()
+    # both attempts in one log: the preempted one started, the requeued one resumed from generation 0
+    assert log.count(": starting;") == 1 and log.count(": resuming;") == 1 and "(done earlier)" in log
+    assert log.index(": starting;") < log.index(": resuming;") and log.count("done: ") == 1
+    # the same numbers as a run that was never interrupted
+    assert main(["run", *job.args[:-2], f"output_dir={tmp_path / 'again'}", "--seeds", str(job.seed)]) == 0
+    again = tmp_path / "again" / "tiny" / job.point / f"seed-{job.seed}"
+
+    def table(run_dir):
+        return [{k: v for k, v in row.items() if not k.startswith("seconds")} for row in rundir.read_table(run_dir)]
+
+    assert table(job.run_dir) == table(again)

@@ -86,12 +86,13 @@ def run_command(args: list[str], gpus: int = 1) -> list[str]:
 
 
 def open_log(sweep_dir: Path, path: Path) -> int:
-    """A file descriptor for writing the log ``path``, which must resolve inside the sweep directory; a
-    symbolic link there is refused, never written through (O_NOFOLLOW closes the race after the check)."""
+    """A file descriptor appending to the log ``path``, which must resolve inside the sweep directory; a
+    symbolic link there is refused, never written through (O_NOFOLLOW closes the race after the check).
+    Appending keeps what a preempted attempt printed above what its requeued one prints."""
     inside(sweep_dir, path)
     inside(sweep_dir, path.parent).mkdir(parents=True, exist_ok=True)
     try:
-        return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o666)
+        return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o666)
     except OSError as e:
         if path.is_symlink():
             raise UserError(f"{path}: a symbolic link; refusing to write the log through it (remove it, the "
