@@ -9,7 +9,6 @@ import os
 import pickle
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -158,6 +157,7 @@ def test_slurm_launcher_without_slurm_says_so(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))  # no srun
     code, _, err = cli(capsys, *small(tmp_path / "runs"), "--launcher", "slurm")
     assert code == 2 and "srun" in err and "--print-commands sbatch" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []  # nothing written
 
 
 # ---------------------------------------------------------------- the plain sbatch script

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import re
+import shutil
 import time
 
 from textmad import rundir
@@ -136,6 +137,10 @@ def main_sweep(args) -> int:
         need_submitit()
     sweep = plan(args.recipe, args.overrides, args.seeds)
     check_gpus(sweep, (options or {}).get("gpus_per_task"))
+    if launcher == "slurm" and not (args.status or args.summarize or args.print_commands) \
+            and shutil.which("srun") is None:
+        raise UserError("--launcher slurm: Slurm's srun is not found on this machine; submit from the "
+                        "cluster's login node, or write a plain job-array script with --print-commands sbatch")
     jobs = sweep.jobs + refine_jobs_on_disk(sweep)
     if args.status:
         return print_status(sweep, jobs)

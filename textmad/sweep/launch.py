@@ -107,7 +107,7 @@ def run_local(sweep: Sweep, jobs: list[Job], parallel: int) -> dict[str, list[Jo
 def submit_slurm(sweep: Sweep, jobs: list[Job], options: SlurmOptions) -> tuple[list, list[Job]]:
     """Submit the jobs not yet finished or held as one Slurm job array; return submitit's job handles and
     the jobs they run."""
-    outcome, pending = sort_out(jobs)
+    _, pending = sort_out(jobs)
     if not pending:
         return [], []
     check_logs(sweep, pending)
