@@ -9,6 +9,7 @@ import os
 import pickle
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -252,6 +253,9 @@ def test_unknown_launcher_and_missing_submitit(tmp_path, capsys, monkeypatch):
     code, _, err = cli(capsys, *small(tmp_path), "--launcher", "local")
     assert code == 2 and "pip install 'textmad[cluster]'" in err
     assert list(tmp_path.iterdir()) == []
+    monkeypatch.setitem(sys.modules, "submitit", None)  # not importable: the plain sbatch script needs none
+    code, script, err = cli(capsys, *small(tmp_path), "--print-commands", "sbatch")
+    assert code == 0 and "#SBATCH --array=0-3" in script, err
 
 
 def test_a_sweep_another_sweep_is_starting_is_refused(tmp_path, capsys):

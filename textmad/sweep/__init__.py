@@ -16,8 +16,8 @@ steps, one module each:
 - ``plan``: load the sweep recipe and resolve every run into a `Job` before anything runs;
 - ``execute``: which runs are done or held, the command and log of each, the sequential path
   (one after another in the foreground) and ``--status``;
-- ``launch``: the same jobs through submitit, as local processes or one Slurm job array, and a
-  plain sbatch script (``--print-commands sbatch``);
+- ``launch``: the same jobs through submitit, as local processes or one Slurm job array;
+- ``sbatch``: a plain job-array script (``--print-commands sbatch``) and the ``--slurm-*`` options;
 - ``summarize``: summary.csv, summary.README.md and threshold.json from the runs on disk;
 - ``cli``: the verb (the report, textmad.report.sweep, reads the summary files and is written last).
 

@@ -17,6 +17,7 @@ from textmad.recipe import dump_yaml
 from textmad.rundir import inside
 from textmad.sweep.execute import check_logs, execute, status
 from textmad.sweep.plan import Job, Sweep, plan, refine_jobs_on_disk
+from textmad.sweep.sbatch import SlurmOptions, sbatch_script
 from textmad.sweep.summarize import refinement_jobs, write_summary
 
 SLURM_OPTIONS = ("partition", "time", "gpus_per_task", "cpus_per_task", "mem", "array_parallelism", "setup")
@@ -147,8 +148,6 @@ def main_sweep(args) -> int:
     if args.print_commands:
         jobs = jobs + refinement_jobs(sweep, jobs)
         if args.print_commands.startswith("sbatch"):
-            from textmad.sweep.launch import SlurmOptions, sbatch_script
-
             print(sbatch_script(sweep, jobs, SlurmOptions(**(options or {})), args.print_commands == "sbatch-accelerate"),
                   end="")
         else:
@@ -194,7 +193,7 @@ def _run(jobs: list[Job], launcher: str | None, sweep: Sweep, parallel: int) -> 
 
 
 def submit(sweep: Sweep, jobs: list[Job], options: dict, args) -> int:
-    from textmad.sweep.launch import SlurmOptions, submit_slurm
+    from textmad.sweep.launch import submit_slurm
 
     handles, submitted = submit_slurm(sweep, jobs, SlurmOptions(**options))
     command = f"textmad sweep {args.recipe}" + "".join(f" {a}" for a in args.overrides) + \
