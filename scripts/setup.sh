@@ -24,7 +24,7 @@ if [ "${1:-}" = "--test" ]; then
             || echo "setup: chromium could not be installed; the render test will be skipped"
     fi
 else
-    $PIP install -e '.[corpora,report]'
+    $PIP install -e '.[corpora,report,cluster]'
 fi
 # Bengali (and Swahili) corpora from Debian packages, unpacked without their large dependencies
 bash scripts/install-debian-corpora.sh

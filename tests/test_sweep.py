@@ -12,7 +12,9 @@ from textmad import rundir
 from textmad.cli import main
 from textmad.io import write_jsonl, write_text
 from textmad.recipe import dump_yaml, load_recipe
-from textmad.sweep import execute, plan, refine_job, refine_jobs_on_disk, run_recipes, write_outputs
+from textmad.seeds import run_recipes
+from textmad.sweep import execute, plan, refine_job, refine_jobs_on_disk
+from textmad.sweep.cli import summarize_and_report
 
 TINY = "recipes/tiny.yaml"
 
@@ -270,9 +272,9 @@ def test_tiny_sweep_jobs_2_resume_and_skip_a_held_run(tmp_path, capsys):
     sweep = plan(TINY, grid(tmp_path, *extra), "0,1")
     job = refine_job(sweep, sweep.jobs[0], ["fresh"], [0.25], 1)
     assert job.run_dir == tmp_path / "tiny" / "refine-1" / "seed-0"
-    assert execute([job], 1, tmp_path / "tiny" / "logs")["finished"] == [job]
+    assert execute([job])["finished"] == [job]
     gen0 = "gen-000/model/model.safetensors"
     assert (job.run_dir / gen0).stat().st_ino == (seed0 / gen0).stat().st_ino  # linked, not retrained
-    write_outputs(sweep, sweep.jobs + refine_jobs_on_disk(sweep))
+    summarize_and_report(sweep, sweep.jobs + refine_jobs_on_disk(sweep))
     (found,) = json.loads((tmp_path / "tiny" / "threshold.json").read_text())["thresholds"]
     assert [(s["real_share"], s["n"]) for s in found["shares"]] == [(0.0, 2), (0.25, 1), (0.5, 2)]

@@ -18,7 +18,7 @@ VERBS = {
     "ls": ("textmad.commands", "list shipped recipes and corpora"),
     "corpus": ("textmad.corpus.cli", "prepare a corpus into train/heldout/fresh splits, or print its stats"),
     "run": ("textmad.loop", "run the self-consuming loop of a recipe"),
-    "sweep": ("textmad.sweep", "run a recipe's real-share grid x seeds; summary with 95% intervals and the threshold"),
+    "sweep": ("textmad.sweep.cli", "run a recipe's real-share grid x seeds; summary with 95% intervals and the threshold"),
     "eval": ("textmad.evaluate.cli", "score a run, a generation, a prepared corpus or a text/JSONL file"),
     "inspect": ("textmad.report.inspect", "read what each generation wrote"),
     "report": ("textmad.report.report", "write report.html, report.md and plots for runs"),

@@ -53,6 +53,7 @@ from textmad.recipe import (Recipe, arm_name, check_folder_name, dump_yaml, flat
                             to_dict)
 from textmad.progress import RunProgress
 from textmad.rundir import DONE, GEN0, TRACKERS, gen_dir, gen_name, inside, is_done, read_gen_json, read_gen_jsonl
+from textmad.seeds import run_recipes, seed_overrides
 
 def configure_run(p):
     p.add_argument("recipe", metavar="RECIPE", help="YAML recipe file")
@@ -62,12 +63,10 @@ def configure_run(p):
                    help="run under a new name (a new run directory), e.g. after changing the recipe; "
                         "give it after the overrides")
     p.add_argument("--seeds", metavar="S,S,...",
-                   help="several seeds, one complete run directory each: output_dir/name/seed-S (textmad.sweep)")
+                   help="several seeds, one complete run directory each: output_dir/name/seed-S (textmad.seeds)")
 
 
 def main_run(args) -> int:
-    from textmad.sweep import run_recipes, seed_overrides
-
     recipe = load_recipe(args.recipe, args.overrides + seed_overrides(args.seeds))
     if args.new_name:
         check_folder_name(args.new_name, "--new-name")

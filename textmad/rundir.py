@@ -59,6 +59,16 @@ TRAIN_LOG = "train_log.jsonl"
 METRICS = "metrics.json"
 DONE = "DONE"  # written last into a generation folder: the generation is complete
 
+# a sweep directory (`textmad sweep`) and the seeds of `textmad run --seeds`
+SWEEP_RECIPE = "sweep.yaml"  # the resolved sweep recipe: marks a sweep directory
+SWEEP_SUMMARY = "summary.csv"  # one row per point, arm, generation and metric
+SWEEP_SUMMARY_README = "summary.README.md"  # what summary.csv's columns mean
+THRESHOLD = "threshold.json"  # the estimated real-share threshold
+SEED_PREFIX = "seed-"  # output_dir/name/seed-S: one run directory per seed
+REFINE_PREFIX = "refine-"  # refine-R/seed-S: a sweep's refinement round R
+SWEEP_LOGS = "logs"  # one log file per run the sweep started
+SWEEP_SUBMITIT = "submitit"  # issue 25: submitit's job files (pickled job, its stdout/stderr, result)
+
 PACKAGES = ("torch", "transformers", "accelerate", "datasets", "peft", "sentencepiece", "tokenizers",
             "safetensors", "numpy", "gguf", "textmad")
 
@@ -68,6 +78,18 @@ PACKAGES = ("torch", "transformers", "accelerate", "datasets", "peft", "sentence
 def is_number(value) -> bool:
     """Whether a run-table value is a finite number (not None, a bool, NaN or inf)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+TRAINING = ("train_loss", "val_loss")  # the run table's training figures, plotted beside the metrics
+
+
+def metric_columns(rows: list[dict]) -> list[str]:
+    """Registered metrics (in registry order) then training losses, each where some row of the run table
+    has a number (here, not in the views: the sweep's summary uses it too)."""
+    from textmad.evaluate.registry import METRICS
+
+    seen = {k for row in rows for k, v in row.items() if is_number(v)}
+    return [m.name for m in METRICS if m.name in seen] + [m for m in TRAINING if m in seen]
 
 
 def gen_name(k: int) -> str:

@@ -11,7 +11,7 @@ from textmad.errors import UserError
 from textmad.recipe import Recipe, arm_name
 # is_number is imported by the views from here
 from textmad.rundir import (GEN0, GEN_DIR, finished_generations, gen_dir, gen_name, is_done,  # noqa: F401
-                            is_number, is_run_dir)
+                            is_number, is_run_dir, metric_columns)
 
 
 @dataclass
@@ -121,17 +121,6 @@ def shell_command(argv: list[str] | str) -> str:
     if argv and (Path(argv[0]).name == "textmad" or Path(argv[0]).parts[-2:] == ("textmad", "__main__.py")):
         argv = ["textmad", *argv[1:]]
     return shlex.join(argv)
-
-
-TRAINING = ("train_loss", "val_loss")  # the run table's training figures, plotted beside the metrics
-
-
-def metric_columns(rows: list[dict]) -> list[str]:
-    """Registered metrics (in registry order) then training losses, each where some row has a number."""
-    from textmad.evaluate import METRICS
-
-    seen = {k for row in rows for k, v in row.items() if is_number(v)}
-    return [m.name for m in METRICS if m.name in seen] + [m for m in TRAINING if m in seen]
 
 
 def family(metric: str) -> str:

@@ -3,26 +3,97 @@ dose-response figure (worsening at the last generation against the real share, o
 the tolerance and the threshold marked) and a ``mean ± half-width (n)`` table; report.md and a
 self-contained report.html, rendered by textmad.report.report from the same blocks.
 
-Bands are the Student-t 95% intervals over seeds of ``textmad.stats``; an arm a seed did not finish
-is listed as failed and left out of the means (the summary says why).
+A view: it reads what the sweep's summarize step wrote (summary.csv, threshold.json, sweep.yaml) and
+computes nothing over seeds itself. Bands are the Student-t 95% intervals of summary.csv; an arm a
+seed did not finish is listed as failed and left out of the means (the summary says why). Run
+``textmad sweep RECIPE --summarize`` to bring the summary up to date first.
 """
 from __future__ import annotations
 
+import csv
+import json
 import math
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
-from textmad import stats
+from textmad import rundir, stats
+from textmad.errors import UserError
 from textmad.io import write_text
-from textmad.recipe import threshold_metric
+from textmad.recipe import load_recipe
 from textmad.report import plots
 from textmad.report.plots import MaxNLocator, plt
 from textmad.report.report import Block, to_html, to_markdown
-from textmad.report.rundir import is_number, shell_command
+from textmad.report.rundir import shell_command
+from textmad.rundir import inside
 
 CURVES = ("heldout_bpc", "heldout_bpb", "heldout_ppl", "tail_coverage", "distinct_2", "repeated_4gram_share")
 MODE_MAPS = {"fresh": "Blues", "augment": "Oranges", "replace": "Reds", "accumulate": "Greens",
              "accumulate-subsample": "Purples"}
+
+
+@dataclass
+class SweepSummary:
+    """What `textmad sweep` wrote in a sweep directory, as read back."""
+    dir: Path
+    recipe: object        # sweep.yaml, the resolved sweep recipe
+    rows: list[dict]      # summary.csv
+    result: dict          # threshold.json
+
+    def points(self) -> list[str]:
+        return list(dict.fromkeys(r["point"] for r in self.rows))
+
+    def here(self, point: str) -> list[dict]:
+        return [r for r in self.rows if r["point"] == point]
+
+
+def read_summary(sweep_dir: Path) -> SweepSummary:
+    """summary.csv, threshold.json and sweep.yaml of a sweep directory; a clear error when one is missing."""
+    sweep_dir = Path(sweep_dir)
+    for name in (rundir.SWEEP_RECIPE, rundir.SWEEP_SUMMARY, rundir.THRESHOLD):
+        if not (sweep_dir / name).is_file():
+            raise UserError(f"{sweep_dir / name}: not found; the sweep's summary is written by `textmad sweep "
+                            f"RECIPE --summarize` (or at the end of `textmad sweep RECIPE`): run it first")
+    with open(sweep_dir / rundir.SWEEP_SUMMARY, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    try:
+        result = json.loads((sweep_dir / rundir.THRESHOLD).read_text(encoding="utf-8"))
+    except ValueError as e:
+        raise UserError(f"{sweep_dir / rundir.THRESHOLD}: not valid JSON ({e}); write it again with `textmad "
+                        f"sweep RECIPE --summarize`") from None
+    return SweepSummary(sweep_dir, load_recipe(sweep_dir / rundir.SWEEP_RECIPE), rows, result)
+
+
+def _float(value) -> float:
+    if value is None or value == "":
+        return math.nan
+    if value == "below grid":
+        return -math.inf
+    if value == "above grid":
+        return math.inf
+    return float(value)
+
+
+def interval(row: dict | None) -> stats.Interval:
+    """A summary.csv row (or a threshold.json share) as the interval it was written from; n = 0 when absent."""
+    if not row:
+        return stats.Interval(0, math.nan, math.nan, math.nan, math.nan)
+    return stats.Interval(int(row.get("n") or 0), *(_float(row.get(k)) for k in ("mean", "sd", "low", "high")))
+
+
+def cells(rows: list[dict], kind: str, metric: str) -> dict[str, dict[int, dict]]:
+    """arm -> generation -> the summary row of that kind and metric."""
+    out: dict[str, dict[int, dict]] = {}
+    for r in rows:
+        if r["kind"] == kind and r["metric"] == metric:
+            out.setdefault(r["arm"], {})[int(r["generation"])] = r
+    return out
+
+
+def _arms(rows: list[dict]) -> list[tuple[str, str, float | None]]:
+    """(arm, mode, real share) of every arm, in the summary's order."""
+    return list(dict.fromkeys((r["arm"], r["mode"], None if r["real_share"] == "" else float(r["real_share"]))
+                              for r in rows))
 
 
 def _colors(arms: list[tuple[str, str, float | None]]) -> dict[str, tuple]:
@@ -36,26 +107,24 @@ def _colors(arms: list[tuple[str, str, float | None]]) -> dict[str, tuple]:
     return out
 
 
-def _curves(series, metric: str) -> dict[str, tuple[list[int], list[stats.Interval]]]:
-    """arm -> (generations, interval over seeds) for the arms' finished, complete seeds."""
+def _curves(rows: list[dict], metric: str) -> dict[str, tuple[list[int], list[stats.Interval]]]:
+    """arm -> (generations, interval over seeds) for the arms some seed finished."""
     out = {}
-    for arm in dict.fromkeys(s.arm for s in series):
-        ok = [s for s in series if s.arm == arm and not s.failed]
-        gens = sorted({k for s in ok for k in s.rows})
-        cells = [stats.t_interval([s.rows[k][metric] for s in ok if is_number(s.rows.get(k, {}).get(metric))])
-                 for k in gens]
-        if any(c.n for c in cells):
-            out[arm] = (gens, cells)
+    for arm, by_gen in cells(rows, "value", metric).items():
+        gens = sorted(by_gen)
+        intervals = [interval(by_gen[k]) for k in gens]
+        if any(c.n for c in intervals):
+            out[arm] = (gens, intervals)
     return out
 
 
-def curves_plot(series, metrics: list[str], title: str, path: Path) -> Path | None:
+def curves_plot(rows: list[dict], metrics: list[str], title: str, path: Path) -> Path | None:
     """One panel per metric: each arm's mean over seeds against generation, its 95% band shaded."""
-    drawn = [(m, _curves(series, m)) for m in metrics]
+    drawn = [(m, _curves(rows, m)) for m in metrics]
     drawn = [(m, c) for m, c in drawn if c]
     if not drawn:
         return None
-    colors = _colors([(s.arm, s.mode, s.share) for s in series])
+    colors = _colors(_arms(rows))
     columns = min(3, len(drawn))
     rows = -(-len(drawn) // columns)
     fig, axes = plt.subplots(rows, columns, figsize=(max(4.2 * columns, 7.5), 3.0 * rows + 0.9), squeeze=False)
@@ -81,25 +150,26 @@ def curves_plot(series, metrics: list[str], title: str, path: Path) -> Path | No
 
 def dose_plot(thresholds: list[dict], metric: str, tolerance: float, generations: int, title: str,
               path: Path) -> Path | None:
-    """Worsening at the last generation against real share, one curve per mode with its 95% band;
-    the tolerance as a horizontal line, each mode's threshold estimate and interval as a vertical
+    """Worsening at the last generation against real share, one curve per mode with its 95% band (threshold.json's
+    shares); the tolerance as a horizontal line, each mode's threshold estimate and interval as a vertical
     line and a shaded span."""
-    found = [t for t in thresholds if t.get("_threshold")]
+    found = [t for t in thresholds if t.get("shares")]
     if not found:
         return None
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
     for t in found:
-        th: stats.Threshold = t["_threshold"]
+        xs = [s["real_share"] for s in t["shares"]]
+        curve = [interval(s) for s in t["shares"]]
+        estimate, low, high = _float(t["estimate"]), _float(t["low"]), _float(t["high"])
         color = plt.get_cmap(MODE_MAPS.get(t["mode"], "Greys"))(0.75)
-        xs = list(th.shares)
-        ax.plot(xs, [100 * c.mean for c in th.curve], marker="o", color=color, label=t["mode"])
-        if all(c.n >= 2 for c in th.curve):
-            ax.fill_between(xs, [100 * c.low for c in th.curve], [100 * c.high for c in th.curve], color=color,
+        ax.plot(xs, [100 * c.mean for c in curve], marker="o", color=color, label=t["mode"])
+        if all(c.n >= 2 for c in curve):
+            ax.fill_between(xs, [100 * c.low for c in curve], [100 * c.high for c in curve], color=color,
                             alpha=0.2, linewidth=0)
-        if math.isfinite(th.estimate):
-            ax.axvline(th.estimate, color=color, linestyle="--", linewidth=1)
-            lo = th.low if math.isfinite(th.low) else xs[0]
-            hi = th.high if math.isfinite(th.high) else xs[-1]
+        if math.isfinite(estimate):
+            ax.axvline(estimate, color=color, linestyle="--", linewidth=1)
+            lo = low if math.isfinite(low) else xs[0]
+            hi = high if math.isfinite(high) else xs[-1]
             if not (math.isnan(lo) or math.isnan(hi)):
                 ax.axvspan(lo, hi, color=color, alpha=0.08)
     ax.axhline(100 * tolerance, color="0.3", linestyle=":", label=f"tolerance {100 * tolerance:+g}%")
@@ -112,43 +182,39 @@ def dose_plot(thresholds: list[dict], metric: str, tolerance: float, generations
     return plots._save(fig, path)
 
 
-def value_table(series, metric: str, baseline: str, generations: int) -> tuple[list[str], list[list[str]]]:
-    """Per arm: the metric at generation 0 and the last, its worsening and the paired difference
-    against the baseline arm, each ``mean ± half-width (n)``, and the seeds left out."""
-    from textmad.evaluate import METRICS
-
-    better = METRICS[metric].higher_is_better
+def value_table(rows: list[dict], metric: str, generations: int) -> tuple[list[str], list[list[str]]]:
+    """Per arm of one grid point: the metric at generation 0 and the last, its worsening and the paired
+    difference against the baseline arm (summary.csv's `versus`), each ``mean ± half-width (n)``, and the
+    seeds left out."""
+    arms = [a for a, _, _ in _arms(rows)]
+    baseline = next((r["versus"] for r in rows if r["kind"] == "paired"), arms[0] if arms else "")
     header = ["arm", f"{metric} gen 0", f"{metric} gen {generations}", "worse than gen 0",
               f"minus {baseline} (paired)", "left out"]
-    good = {(s.arm, s.seed): s for s in series if not s.failed}
-    rows = []
-    for arm in dict.fromkeys(s.arm for s in series):
-        ok = [s for s in series if s.arm == arm and not s.failed]
-        last = {s.seed: s.rows[generations][metric] for s in ok}
-        worse = [stats.worsening(s.rows[generations][metric], s.rows[0][metric], better) for s in ok]
-        base = {seed: good[(baseline, seed)].rows[generations][metric] for seed in last if (baseline, seed) in good}
-        paired = stats.paired_difference(last, base) if arm != baseline else None
-        w = stats.t_interval(worse)
-        rows.append([arm, stats.t_interval([s.rows[0][metric] for s in ok]).text(),
-                     stats.t_interval(list(last.values())).text(),
-                     "—" if not w.n else (f"{100 * w.mean:+.1f}% ± {100 * w.half_width:.1f}% ({w.n})"
-                                         if math.isfinite(w.half_width) else f"{100 * w.mean:+.1f}% (n=1)"),
-                     "—" if paired is None else paired.text() + ("" if paired.excludes_zero() or paired.n < 2
-                                                                 else " (interval includes 0)"),
-                     "; ".join(f"seed {s.seed}: {s.failed}" for s in series if s.arm == arm and s.failed)])
-    return header, rows
+    value, worsening, paired = (cells(rows, kind, metric) for kind in ("value", "worsening", "paired"))
+    out = []
+    for arm in arms:
+        w = interval(worsening.get(arm, {}).get(generations))
+        diff = None if arm == baseline else interval(paired.get(arm, {}).get(generations))
+        out.append([arm, interval(value.get(arm, {}).get(0)).text(),
+                    interval(value.get(arm, {}).get(generations)).text(),
+                    "—" if not w.n else (f"{100 * w.mean:+.1f}% ± {100 * w.half_width:.1f}% ({w.n})"
+                                        if math.isfinite(w.half_width) else f"{100 * w.mean:+.1f}% (n=1)"),
+                    "—" if diff is None else diff.text() + ("" if diff.excludes_zero() or diff.n < 2
+                                                            else " (interval includes 0)"),
+                    next((r["failed"] for r in rows if r["arm"] == arm), "")])
+    return header, out
 
 
-def write_sweep_report(sweep, series, thresholds: list[dict]) -> dict[str, Path]:
-    """SWEEP/report/report.md, report.html and plots/*.png."""
-    from textmad.sweep import _baseline
-
-    out = sweep.dir / "report"
-    recipe = sweep.recipe
-    metric = threshold_metric(recipe)
-    tol, last = recipe.sweep.tolerance, sweep.generations
+def write_sweep_report(sweep_dir: Path) -> dict[str, Path]:
+    """SWEEP/report/report.md, report.html and plots/*.png, from summary.csv, threshold.json and sweep.yaml."""
+    summary = read_summary(sweep_dir)
+    sweep_dir = summary.dir
+    out = inside(sweep_dir, sweep_dir / "report")
+    recipe, result = summary.recipe, summary.result
+    metric, tol, last = result["metric"], result["tolerance"], result["generation"]
+    thresholds = result["thresholds"]
     blocks = [Block("h1", f"textmad sweep: {recipe.name}"),
-              Block("p", f"`{shell_command(sys.argv)}` · {len(recipe.seeds)} seeds ({', '.join(map(str, recipe.seeds))}) · "
+              Block("p", f"`{shell_command(sys.argv)}` · {len(result['seeds'])} seeds ({', '.join(map(str, result['seeds']))}) · "
                          f"corpus {recipe.corpus.name} · {last} generation{'s' if last != 1 else ''} · real shares "
                          f"{', '.join(f'{s:g}' for s in recipe.sweep.real_share)} for {', '.join(recipe.sweep.modes)}. "
                          f"Means over seeds with Student-t 95% intervals; arms of one seed share generation 0, so "
@@ -157,24 +223,23 @@ def write_sweep_report(sweep, series, thresholds: list[dict]) -> dict[str, Path]
     blocks.append(Block("h2", "How much synthetic data is too much?"))
     for t in thresholds:
         blocks.append(Block("p", (f"**{t['point']}** " if t["point"] else "") + t["sentence"]))
-    for point in dict.fromkeys(s.point for s in series):
-        here = [s for s in series if s.point == point]
+    for point in summary.points():
+        here = summary.here(point)
         label = point or recipe.name
         slug = point.replace("/", "_") or "sweep"
         if point:
             blocks.append(Block("h2", point))
         dose = dose_plot([t for t in thresholds if t["point"] == point], metric, tol, last, label,
-                         out / "plots" / f"dose-response-{slug}.png")
+                         inside(sweep_dir, out / "plots" / f"dose-response-{slug}.png"))
         if dose:
             blocks.append(Block("img", f"{label}: dose-response", path=dose))
-        arms = list(dict.fromkeys(s.arm for s in here))
-        header, rows = value_table(here, metric, _baseline(sweep, arms), last)
+        header, rows = value_table(here, metric, last)
         blocks.append(Block("table", header=header, rows=rows))
         shown = [metric] + [m for m in CURVES if m != metric]
-        curves = curves_plot(here, shown, label, out / "plots" / f"curves-{slug}.png")
+        curves = curves_plot(here, shown, label, inside(sweep_dir, out / "plots" / f"curves-{slug}.png"))
         if curves:
             blocks.append(Block("img", f"{label}: mean curves with 95% bands", path=curves))
-    paths = {"html": out / "report.html", "md": out / "report.md"}
+    paths = {"html": inside(sweep_dir, out / "report.html"), "md": inside(sweep_dir, out / "report.md")}
     page, _ = to_html(blocks)
     write_text(paths["md"], to_markdown(blocks, out))
     write_text(paths["html"], page)
@@ -183,14 +248,9 @@ def write_sweep_report(sweep, series, thresholds: list[dict]) -> dict[str, Path]
 
 def is_sweep_dir(path: Path) -> bool:
     """A folder `textmad sweep` wrote: it holds the resolved sweep recipe, sweep.yaml."""
-    return (Path(path) / "sweep.yaml").is_file()
+    return (Path(path) / rundir.SWEEP_RECIPE).is_file()
 
 
 def report_sweep_dir(path: Path) -> dict[str, Path]:
-    """Summary, threshold and report of the sweep directory ``path`` from its sweep.yaml, wherever the
-    sweep was started from (its output_dir and name are taken from ``path``)."""
-    from textmad.sweep import plan, refine_jobs_on_disk, write_outputs
-
-    path = Path(path)
-    sweep = plan(str(path / "sweep.yaml"), [f"output_dir={path.parent}", f"name={path.name}"])
-    return write_outputs(sweep, sweep.jobs + refine_jobs_on_disk(sweep))
+    """The report of the sweep directory ``path`` from its summary files, wherever the sweep was started from."""
+    return write_sweep_report(Path(path))
