@@ -249,6 +249,13 @@ class WatermarkConfig:
     hashing_key: int = _f(15485863, lo=0, hi=MAX_SEED)
     seeding_scheme: Literal["lefthash", "selfhash"] = _f("lefthash")
     context_width: int = _f(1, lo=1, hi=1024)
+    # issue 24: watermark detection (textmad.watermark)
+    min_tokens: int = _f(16, lo=1, hi=MAX_CONTEXT, doc="detection: a text with fewer distinct scored "
+                         "(context, token) pairs is 'too short' (counted apart, never 'not watermarked')")
+    p_threshold: float = _f(1e-3, lo=0, hi=1, lo_open=True, hi_open=True,
+                            doc="detection: flagged when the exact one-sided binomial p-value is below this")
+    radioactivity_samples: int = _f(32, lo=0, hi=10**6, doc="per generation, an unwatermarked sample of this "
+                                    "many documents scored with the key (radioactivity); 0: off")
 
 
 @dataclass
@@ -272,6 +279,46 @@ class GenerateConfig:
 
 # ---------------------------------------------------------------- loop
 
+# issue 24: watermark filter
+@dataclass
+class FilterConfig:
+    """What runs on a generation's pool (its planned mix, provenance unknown to the filter) before training."""
+    kind: Literal["none", "watermark", "ration", "perplexity"] = _f(
+        "none", doc="watermark: drop what the detector flags; ration: keep flagged documents up to "
+                    "max_synthetic_share of the mix; perplexity: drop the pool's lowest gen-0-perplexity share "
+                    "(watermark-free)")
+    max_synthetic_share: float = _f(0.2, lo=0, hi=1, doc="ration: the largest share of flagged documents kept")
+    perplexity_share: float = _f(0.5, lo=0, hi=1, hi_open=True,
+                                 doc="perplexity: the share of the pool (lowest gen-0 perplexity) flagged and dropped")
+    size: Literal["refill", "fewer"] = _f(
+        "refill", doc="refill: the dropped places are refilled by repeating the pool's unflagged documents, so "
+                      "the mix keeps its planned size; fewer: train on what is kept")
+
+
+def _check_watermark(recipe: "Recipe", source: str) -> None:
+    """The watermark and filter rules that single fields cannot express (issue 24)."""
+    g, w = recipe.generate, recipe.generate.watermark
+    for i, arm in enumerate(recipe.loop.arms):
+        where, f = (f"loop.arms[{i}].filter", arm.filter) if arm.filter is not None else ("loop.filter", recipe.loop.filter)
+        marked = w.enabled if arm.watermark is None else arm.watermark
+        if f.kind in ("watermark", "ration") and not marked:
+            who = "generate.watermark.enabled" if arm.watermark is None else f"loop.arms[{i}].watermark"
+            raise RecipeError(f"{source}: {where}.kind = {f.kind!r} (arm {arm_name(arm)}) detects the watermark, "
+                              f"but {who} is false: turn watermarking on, or use kind 'none' or 'perplexity'")
+    if any(a.watermark for a in recipe.loop.arms) or w.enabled:
+        if not g.do_sample:
+            raise RecipeError(f"{source}: watermarking needs generate.do_sample = true")
+        if w.context_width > g.prompt_tokens + g.min_new_tokens:
+            raise RecipeError(f"{source}: generate.watermark.context_width = {w.context_width} is longer than the "
+                              f"shortest prompt plus generation (generate.prompt_tokens {g.prompt_tokens} + "
+                              f"generate.min_new_tokens {g.min_new_tokens}): no token could be scored; lower it "
+                              f"or raise those")
+        if w.min_tokens > g.max_new_tokens:
+            raise RecipeError(f"{source}: generate.watermark.min_tokens = {w.min_tokens} exceeds "
+                              f"generate.max_new_tokens = {g.max_new_tokens}: every sample would be too short to test")
+# end issue 24
+
+
 @dataclass
 class ArmConfig:
     """One arm of the loop: a mixing mode and its real share. Arms share generation 0."""
@@ -281,6 +328,8 @@ class ArmConfig:
     real_share: Union[float, list[float], str, None] = _f(
         None, doc="share of real text: a number, a list per generation, or 'linear:START:END'")
     train_size: int | None = _f(None, lo=1, hi=MAX_DOCS, doc="documents per generation (default: loop.train_size)")
+    watermark: bool | None = _f(None, doc="sample this arm with the watermark (default: generate.watermark.enabled)")  # issue 24
+    filter: FilterConfig | None = _f(None, doc="this arm's filter (default: loop.filter)")  # issue 24
 
 
 @dataclass
@@ -294,6 +343,7 @@ class LoopConfig:
     real_share: Union[float, list[float], str] = _f(0.5, doc="default real share for augment and fresh")
     budget_minutes: float = _f(0.0, lo=0, doc="the time the run should take on this machine; a start-time "
                                "estimate over twice that is warned about (0: no time budget)")
+    filter: FilterConfig = _sub(FilterConfig, doc="the filter run on each generation's pool before training")  # issue 24
 
 
 # ---------------------------------------------------------------- evaluate
@@ -672,6 +722,7 @@ def validate(recipe: Recipe, source: str = "<recipe>") -> None:
                           f"evaluate.perplexity.window = {p.window}")
     if g.watermark.enabled and not g.do_sample:
         raise RecipeError(f"{source}: generate.watermark.enabled needs generate.do_sample = true")
+    _check_watermark(recipe, source)  # issue 24
     t = recipe.evaluate.tail
     if t.torso_ranks <= t.head_ranks:
         raise RecipeError(f"{source}: evaluate.tail.torso_ranks = {t.torso_ranks} must exceed "
