@@ -285,3 +285,22 @@ def test_bad_inputs_are_clear_errors(wm_run, tmp_path):
     status, _, err = run_textmad("watermark", "detect", str(run), "--p-threshold", "2")
     assert status == 2 and "--p-threshold" in err
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_cost_and_summary_tables_read_the_run_table(wm_run):
+    run, _ = wm_run
+    status, out, err = run_textmad("watermark", "cost", str(run), "--marked", "marked", "--plain", "control",
+                                   "--format", "csv")
+    assert status == 0, err
+    lines = [line.split(",") for line in out.splitlines()]
+    assert lines[0][:4] == ["metric", "generation", "control", "marked"]
+    table = {(r["arm"], r["generation"]): r for r in read_jsonl(run / "metrics.jsonl")}
+    row = next(r for r in lines[1:] if r[0] == "heldout_ppl" and r[1] == "2")
+    assert float(row[4]) == pytest.approx(table[("marked", 2)]["heldout_ppl"] - table[("control", 2)]["heldout_ppl"])
+    status, out, err = run_textmad("watermark", "summary", str(run), "--metrics", "watermark_tpr,radioactivity_z",
+                                   "--format", "csv")
+    assert status == 0, err
+    rows = {tuple(r.split(",")[:2]): r.split(",") for r in out.splitlines()[1:]}
+    assert float(rows[("marked", "1")][3]) == pytest.approx(table[("marked", 1)]["watermark_tpr"])
+    status, _, err = run_textmad("watermark", "cost", str(run), "--marked", "nope", "--plain", "control")
+    assert status == 2 and "nope" in err

@@ -298,6 +298,10 @@ class FilterConfig:
 def _check_watermark(recipe: "Recipe", source: str) -> None:
     """The watermark and filter rules that single fields cannot express (issue 24)."""
     g, w = recipe.generate, recipe.generate.watermark
+    if "watermark" in recipe.evaluate.metrics:
+        raise RecipeError(f"{source}: evaluate.metrics lists 'watermark', whose metrics are not chosen there: a run "
+                          f"records them when it watermarks (generate.watermark.enabled or loop.arms[].watermark) "
+                          f"or filters (loop.filter); remove it")
     for i, arm in enumerate(recipe.loop.arms):
         where, f = (f"loop.arms[{i}].filter", arm.filter) if arm.filter is not None else ("loop.filter", recipe.loop.filter)
         marked = w.enabled if arm.watermark is None else arm.watermark

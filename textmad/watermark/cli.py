@@ -39,6 +39,24 @@ def configure_watermark(p):
     from textmad.report.tables import add_format_arguments
 
     add_format_arguments(d)
+    c = sub.add_parser("cost", help="the mark's own cost: a watermarked arm against the same arm unwatermarked, "
+                                    "paired within seeds, at generation 1 and the last generation")
+    c.add_argument("runs", nargs="+", help="run directories (one per seed) or a folder of seed-S run directories")
+    c.add_argument("--marked", required=True, metavar="ARM", help="the watermarked arm")
+    c.add_argument("--plain", required=True, metavar="ARM", help="the same arm without the watermark")
+    c.add_argument("--metrics", default=",".join(COST_METRICS), metavar="M,M",
+                   help=f"registered metrics to compare (default {','.join(COST_METRICS)})")
+    add_format_arguments(c)
+    s = sub.add_parser("summary", help="per arm and generation, mean and 95%% interval over seeds of the "
+                                       "detection, radioactivity and filter figures")
+    s.add_argument("runs", nargs="+", help="run directories (one per seed) or a folder of seed-S run directories")
+    s.add_argument("--metrics", default=",".join(SUMMARY_METRICS), metavar="M,M", help="registered metrics to show")
+    add_format_arguments(s)
+
+
+COST_METRICS = ("heldout_ppl", "heldout_bpc", "distinct_4", "self_bleu", "repeated_4gram_share", "entropy_1")
+SUMMARY_METRICS = ("watermark_tpr", "watermark_fpr", "watermark_auc", "radioactivity_z", "filter_kept_synthetic",
+                   "filter_dropped_real", "filter_synthetic_share", "heldout_ppl")
 
 
 def _check(value, name: str, ok: bool, accepted: str):
@@ -88,6 +106,20 @@ def _tokenizer(args, run_dir: Path | None, target: Path):
         raise UserError(f"--tokenizer {folder}: no tokenizer could be loaded ({e})") from None
 
 
+def _vocab_size(args, run_dir: Path | None, tokenizer) -> int:
+    """The model's vocabulary size (the green lists permute it), from the model folder's config.json when
+    there is one (it may exceed the tokenizer's length), else the tokenizer's length."""
+    import json
+
+    folder = Path(args.tokenizer) if args.tokenizer else run_dir / rd.GEN0 / rd.MODEL
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        config = config.get("text_config", config)
+        return int(config["vocab_size"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return len(tokenizer)
+
+
 def _rows_of_file(path: Path) -> list[dict]:
     from textmad.io import read_jsonl
 
@@ -119,7 +151,87 @@ def _sample_rows(detector, tokenizer, rows: list[dict], threshold: float) -> lis
     return out
 
 
+def _runs(paths: list[str]) -> list[Path]:
+    """Run directories: each path itself, or its seed-S run directories."""
+    out = []
+    for p in map(Path, paths):
+        found = [p] if rd.is_run_dir(p) else sorted(c for c in p.glob("seed-*") if rd.is_run_dir(c)) if p.is_dir() else []
+        if not found:
+            raise UserError(f"{p}: not a run directory nor a folder of seed-S run directories")
+        out += found
+    return out
+
+
+def _metric_list(text: str) -> list[str]:
+    from textmad.evaluate import METRICS
+
+    names = [m for m in text.split(",") if m]
+    bad = [m for m in names if m not in METRICS]
+    if bad or not names:
+        raise UserError(f"--metrics {text!r}: {', '.join(bad) or 'empty'} not registered metrics; e.g. "
+                        f"{','.join(COST_METRICS)}")
+    return names
+
+
+def _tables(paths):
+    """{(arm, generation): {seed: row}} over the runs' tables."""
+    cells: dict = {}
+    for run in _runs(paths):
+        for row in rd.read_table(run):
+            cells.setdefault((row["arm"], row["generation"]), {})[str(run)] = row
+    return cells
+
+
+def main_cost(args) -> tuple[list[str], list[list]]:
+    from textmad.stats import paired_difference, t_interval
+
+    cells, metrics = _tables(args.runs), _metric_list(args.metrics)
+    arms = {a for a, _ in cells}
+    for arm in (args.marked, args.plain):
+        if arm not in arms:
+            raise UserError(f"--marked/--plain {arm}: not an arm of these runs; arms: {', '.join(sorted(arms))}")
+    last = max(k for a, k in cells if a == args.marked)
+    rows = []
+    for k in sorted({1, last}):
+        marked, plain = cells.get((args.marked, k), {}), cells.get((args.plain, k), {})
+        for m in metrics:
+            a = {s: r[m] for s, r in marked.items() if rd.is_number(r.get(m))}
+            b = {s: r[m] for s, r in plain.items() if rd.is_number(r.get(m))}
+            d = paired_difference(a, b)
+            rows.append([m, k, t_interval(list(b.values())).mean, t_interval(list(a.values())).mean,
+                         d.mean if d.n else None, d.low if d.n > 1 else None, d.high if d.n > 1 else None, d.n])
+    return ["metric", "generation", args.plain, args.marked, "difference", "low", "high", "seeds"], rows
+
+
+def main_summary(args) -> tuple[list[str], list[list]]:
+    from textmad.stats import t_interval
+
+    cells, metrics = _tables(args.runs), _metric_list(args.metrics)
+    header, rows = ["arm", "generation", "seeds"], []
+    for m in metrics:
+        header += [m, f"{m}_low", f"{m}_high"]
+    for (arm, k), by_seed in sorted(cells.items(), key=lambda kv: (kv[0][1] > 0, kv[0][0], kv[0][1])):
+        if k == 0 and rows and rows[0][1] == 0:
+            continue  # generation 0 is shared: once
+        row = ["gen-000" if k == 0 else arm, k, len(by_seed)]
+        for m in metrics:
+            i = t_interval([r[m] for r in by_seed.values() if rd.is_number(r.get(m))])
+            row += [i.mean if i.n else None, i.low if i.n > 1 else None, i.high if i.n > 1 else None]
+        rows.append(row)
+    return header, rows
+
+
 def main_watermark(args) -> int:
+    from textmad.report.tables import emit, render
+
+    if args.action in ("cost", "summary"):
+        header, rows = (main_cost if args.action == "cost" else main_summary)(args)
+        emit(render(header, rows, args.format, keys=2), args.out)
+        return 0
+    return main_detect(args)
+
+
+def main_detect(args) -> int:
     import statistics
 
     from textmad.recipe import load_recipe
@@ -141,7 +253,7 @@ def main_watermark(args) -> int:
             raise UserError(f"{target}: not a run directory or a generation folder of one")
     w = _watermark_cfg(args, run_dir, target)
     tokenizer = _tokenizer(args, run_dir, target)
-    detector = Detector(w, len(tokenizer), tokenizer.bos_token_id)
+    detector = Detector(w, _vocab_size(args, run_dir, tokenizer), tokenizer.bos_token_id)
     if run_dir is None:
         header, rows = SAMPLE_HEADER, _sample_rows(detector, tokenizer, _rows_of_file(target), w.p_threshold)
     elif target != run_dir:
