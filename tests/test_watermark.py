@@ -76,12 +76,21 @@ def dataclasses_replace(obj, **kw):
 
 # ---------------------------------------------------------------- a tiny model with a strong bias
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory):
+def corpus_texts(language: str) -> list[str]:
+    if language == "en":
+        return list(lee_lines())
+    from fixtures import quran_bn_verses
+
+    verses = quran_bn_verses()
+    return [" ".join(verses[i:i + 4]) for i in range(0, 1200, 4)]  # 300 documents of 4 verses
+
+
+@pytest.fixture(scope="module", params=["en", "bn"])
+def trained(request, tmp_path_factory):
     from textmad import model as M
     from textmad.train import train
 
-    texts = list(lee_lines()[:60])
+    texts = corpus_texts(request.param)[:60]
     r = load_recipe(data={"loop": {"arms": [{"mode": "replace"}]},
                           "model": {"cache_dir": str(tmp_path_factory.mktemp("cache")),
                                     "scratch": {"vocab_size": 400, "hidden_size": 32, "num_layers": 1, "num_heads": 2,
@@ -90,30 +99,32 @@ def trained(tmp_path_factory):
                           "train": {"seq_len": 64, "learning_rate": 1e-2, "max_steps": 30}})
     model, tok = M.load_base(r, texts, Accelerator(cpu=True))
     train(model, tok, texts, r.train, Accelerator(cpu=True), seed=0, epochs=10.0)
-    return model, tok
+    return model, tok, request.param
 
 
 def sample(trained, marked: bool, n: int = 40):
-    model, tok = trained
+    model, tok, language = trained
     cfg = load_recipe(data={"loop": {"arms": [{"mode": "replace"}]},
                             "generate": {"max_new_tokens": 48, "min_new_tokens": 48, "batch_size": 20, "num_samples": n,
                                          "prompt_tokens": 4,
                                          "watermark": {"enabled": marked, "bias": 6.0, "min_tokens": 16}}}).generate
-    docs = [{"id": f"d{i}", "text": t} for i, t in enumerate(lee_lines()[60:])]
+    docs = [{"id": f"d{i}", "text": t} for i, t in enumerate(corpus_texts(language)[60:])]
     prompts = G.make_prompts(docs, tok, cfg, 0, n)
     return G.generate(model, tok, prompts, cfg, Accelerator(cpu=True), seed=1, generation=1, arm="a", model_hash="x"), cfg
 
 
 def test_cpu_generated_text_is_detected_and_real_text_is_not(trained):
-    model, tok = trained
+    """In English and Bengali: the same key, the same test."""
+    model, tok, language = trained
+    texts = corpus_texts(language)
     rows, cfg = sample(trained, True)
     det = W.detector_for(cfg.watermark, tok, model.config)
     marked = W.score_rows(det, tok, rows)
-    real = [det.score_ids(c, t) for c, t in W.real_like([{"text": t} for t in lee_lines()[100:]], tok, rows, 0)]
+    real = [det.score_ids(c, t) for c, t in W.real_like([{"text": t} for t in texts[100:]], tok, rows, 0)]
     m = W.detection_metrics(marked, real, 1e-3)
     assert m["watermark_tpr"] >= 0.95 and m["watermark_auc"] > 0.95 and m["watermark_mean_z"] > 4
     # the false-positive rate at a nominal 5% on 200 real documents of the samples' length: near 5%
-    real = [det.score_ids(c, t) for c, t in W.real_like([{"text": t} for t in lee_lines()[60:]], tok, rows * 5, 1)]
+    real = [det.score_ids(c, t) for c, t in W.real_like([{"text": t} for t in texts[60:]], tok, rows * 5, 1)]
     fpr = W.detection_metrics(marked, real, 0.05)["watermark_fpr"]
     assert fpr <= 0.05 + 3 * math.sqrt(0.05 * 0.95 / len(real))
     # the sampler's seed does not matter: the green lists come from the key and the previous token
@@ -122,7 +133,7 @@ def test_cpu_generated_text_is_detected_and_real_text_is_not(trained):
 
 
 def test_a_wrong_key_gives_a_false_positive_rate_near_nominal(trained):
-    model, tok = trained
+    model, tok, _ = trained
     rows, cfg = sample(trained, True, n=120)
     wrong = W.detector_for(dataclasses_replace(cfg.watermark, hashing_key=cfg.watermark.hashing_key + 1), tok,
                            model.config)
