@@ -216,6 +216,7 @@ def test_loop_scores_samples_and_records_detection_and_radioactivity(wm_run):
         m = read_json(run / arm / "gen-001" / "metrics.json")
         assert isinstance(m["metrics"]["radioactivity_z"], float) and m["metrics"]["radioactivity_scored"] > 0
         assert m["about"]["watermark_tpr"]["direction"] == "higher"
+        assert 1 < m["evaluation"]["watermark"]["chars_per_scored_pair"] < 20
     marked = read_json(run / "marked" / "gen-001" / "metrics.json")["metrics"]
     control = read_json(run / "control" / "gen-001" / "metrics.json")["metrics"]
     assert marked["watermark_tpr"] >= 0.9 and control["watermark_tpr"] <= 0.1 and marked["watermark_fpr"] <= 0.1

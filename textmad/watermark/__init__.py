@@ -34,6 +34,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import random
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -398,7 +399,11 @@ def generation_scores(recipe, samples: list[dict], extras_rows: list[dict] | Non
         real = [detector.score_ids(c, t) for c, t in real_like(heldout, tokenizer, samples, seed)]
         values.update(detection_metrics([score_from_row(r) for r in samples], real,
                                         recipe.generate.watermark.p_threshold))
+        pairs = sum(int(r.get("watermark_scored") or 0) for r in samples)
+        # characters per scored pair: detection per character, comparable across scripts and tokenizers
+        chars = sum(len(unicodedata.normalize("NFC", r.get("text") or "")) for r in samples)
         scores.info["watermark"] = {"p_threshold": recipe.generate.watermark.p_threshold, "real_docs": len(real),
+                                    "scored_pairs": pairs, "chars_per_scored_pair": chars / pairs if pairs else None,
                                     "min_tokens": recipe.generate.watermark.min_tokens,
                                     "scoring": "distinct (context, token) pairs, exact one-sided binomial test"}
     if marked and extras_rows:
