@@ -83,7 +83,10 @@ def watermarking_config(cfg):
 def decoding_settings(cfg) -> dict:
     """The settings recorded in every row: decoding knobs plus the watermark (None when off)."""
     settings = {key: getattr(cfg, key) for key in DECODING_KEYS}
-    settings["watermark"] = dataclasses.asdict(cfg.watermark) if cfg.watermark.enabled else None
+    # the keys that change the text (detection's min_tokens, p_threshold... do not)
+    sampling = ("enabled", "greenlist_ratio", "bias", "hashing_key", "seeding_scheme", "context_width")
+    settings["watermark"] = ({k: v for k, v in dataclasses.asdict(cfg.watermark).items() if k in sampling}
+                             if cfg.watermark.enabled else None)
     return settings
 
 

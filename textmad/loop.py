@@ -46,6 +46,7 @@ from pathlib import Path
 import yaml
 
 from textmad import rundir
+from textmad import watermark as wm
 from textmad.errors import UserError
 from textmad.io import write_json, write_jsonl, write_text
 from textmad.mix import ArmPlan, build_mix, derive_seed, plan_arms
@@ -367,13 +368,15 @@ class Loop:
         timings = {}
         with timed(timings, "load"):
             model, tokenizer = self.load(arm, k, seed)
-            mix = self.mix(plan, k, folder)
+            mix = self.mix(plan, k, folder, model, tokenizer)
         with timed(timings, "train"):
             model, stats = self.train(model, tokenizer, mix, k, seed, label, folder)
         with timed(timings, "generate"):
             model_hash, samples = self.sample(model, tokenizer, arm, k, seed, label, folder)
         with timed(timings, "evaluate"):
             scores = self.evaluate(model, tokenizer, samples, k)
+            scores.update(wm.generation_scores(self.recipe, samples, self.radioactive, self.heldout_docs, tokenizer,
+                                               model, derive_seed(seed, "watermark-real"), self.filtered))  # issue 24
         timings["total"] = sum(timings.values())
         metrics = self.record(plan, k, seed, folder, mix, stats, samples, model_hash, scores, timings)
         self.track(plan, k, metrics, stats)
@@ -400,14 +403,18 @@ class Loop:
         set_seed(seed)
         return model, tokenizer
 
-    def mix(self, plan: ArmPlan | None, k: int, folder: Path) -> list[dict]:
-        """The generation's training documents with provenance and text, in training order (written to train_mix.jsonl)."""
+    def mix(self, plan: ArmPlan | None, k: int, folder: Path, model=None, tokenizer=None) -> list[dict]:
+        """The generation's training documents with provenance and text, in training order (written to
+        train_mix.jsonl); an arm's loop.filter runs on them first (textmad.watermark; what it drops goes
+        to filtered_out.jsonl)."""
         if k == 0:
             refs = [{"origin": "real", "source_id": d["id"]} for d in self.train_docs]
         else:
             synthetic = {}
             for j in range(k):
-                rows = read_gen_jsonl(gen_dir(self.run_dir, plan.name, j) / rundir.SAMPLES)
+                marked = wm.arm_watermarks(self.recipe, wm.arm_config(self.recipe, plan.name))
+                name = wm.gen0_samples_name(self.recipe, marked, rundir.SAMPLES) if j == 0 else rundir.SAMPLES
+                rows = read_gen_jsonl(gen_dir(self.run_dir, plan.name, j) / name)
                 synthetic[j] = [r["id"] for r in rows]
                 self.texts.update({(f"synthetic:{j}", r["id"]): r["text"] for r in rows})
             refs = build_mix(plan, k, [d["id"] for d in self.train_docs], [d["id"] for d in self.fresh_docs],
@@ -417,8 +424,12 @@ class Loop:
             pool = "fresh" if ref["origin"].startswith("fresh") else ref["origin"]
             rows.append({"id": f"{k:03d}-{i:06d}", "origin": ref["origin"], "source_id": ref["source_id"],
                          "text": self.texts[(pool, ref["source_id"])]})
+        rows, dropped, self.filtered = wm.filter_mix(rows, self.recipe, plan.name if plan else GEN0, k, tokenizer,
+                                                     model, self.gen0)  # issue 24
         if self.main:
             write_jsonl(folder / rundir.TRAIN_MIX, rows)
+            if dropped:
+                write_jsonl(folder / wm.FILTERED_OUT, dropped)
         return rows
 
     def train(self, model, tokenizer, mix: list[dict], k: int, seed: int, label: str, folder: Path):
@@ -450,10 +461,16 @@ class Loop:
         model_hash = model_sha256(folder / rundir.MODEL)
         prompts = make_prompts(self.train_docs, tokenizer, recipe.generate,
                                seed=derive_seed(recipe.seed, "prompts"), n=prompts_needed(recipe.generate))
-        samples = generate(model, tokenizer, prompts, recipe.generate, self.acc, seed=derive_seed(seed, "generate"),
-                           generation=k, arm=arm, model_hash=model_hash, desc=label)
+        marked = wm.arm_watermarks(recipe, wm.arm_config(recipe, arm))
+        samples = generate(model, tokenizer, prompts, wm.generate_config(recipe, marked), self.acc,
+                           seed=derive_seed(seed, "generate"), generation=k, arm=arm, model_hash=model_hash, desc=label)
+        extras = wm.sample_extras(model, tokenizer, prompts, samples, recipe, self.acc, derive_seed(seed, "generate"),
+                                  k, arm, model_hash, label)  # issue 24: scores, gen-0's other set, radioactivity
+        self.radioactive = extras.get(wm.RADIOACTIVITY)
         if self.main:
             write_jsonl(folder / rundir.SAMPLES, samples)
+            for name, rows in extras.items():
+                write_jsonl(folder / name, rows)
         return model_hash, samples
 
     def record(self, plan: ArmPlan | None, k: int, seed: int, folder: Path, mix: list[dict], stats: dict,
@@ -482,6 +499,14 @@ class Loop:
 
     # -------------------------------------------------------- evaluation, table, progress
 
+    def gen0(self):
+        """Generation 0's (model, tokenizer), loaded from disk once per run."""
+        if self.gen0_model is None:
+            from textmad.model import load_model
+
+            self.gen0_model = load_model(self.run_dir / GEN0 / rundir.MODEL, self.recipe, self.acc)
+        return self.gen0_model
+
     def evaluate(self, model, tokenizer, samples: list[dict], k: int):
         """The generation's ``Scores``, by the function `textmad eval RUN` uses too."""
         from textmad.evaluate.score import score_generation
@@ -490,11 +515,7 @@ class Loop:
         if k == 0:
             gen0 = (model, tokenizer)
         else:
-            if self.gen0_model is None:
-                from textmad.model import load_model
-
-                self.gen0_model = load_model(self.run_dir / GEN0 / rundir.MODEL, self.recipe, self.acc)
-            gen0 = self.gen0_model
+            gen0 = self.gen0()
             gen0_values = read_gen_json(self.run_dir / GEN0 / rundir.METRICS)["metrics"]
         scores = score_generation(self.recipe, [s["text"] for s in samples], generation=k, model=(model, tokenizer),
                                   gen0=gen0, heldout=[d["text"] for d in self.heldout_docs],

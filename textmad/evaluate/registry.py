@@ -193,3 +193,34 @@ _add("honorific_share", "formality", "none", "real", "Bengali: honorific apni / 
      "(apni, tumi, tui)", _lang)
 _add("honorific_share_drift", "formality", "none", "real", "honorific_share minus that of the real sample",
      _lang + ("real",), "honorific_share", "difference")
+
+# issue 24: watermark detection, radioactivity and the loop's filter (textmad.watermark); recorded
+# only by runs that watermark somewhere (generate.watermark.enabled or an arm's watermark)
+_wm = ("model",)  # the model's tokenizer and the recipe's key
+_add("watermark_tpr", "watermark", "higher", "none", "share of the generation's samples flagged (exact binomial "
+     "p < generate.watermark.p_threshold; too-short samples left out)", _wm)
+_add("watermark_fpr", "watermark", "lower", "none", "share of as many held-out real documents, cut to the samples' "
+     "prompt and continuation lengths, flagged at the same threshold", _wm)
+_add("watermark_auc", "watermark", "higher", "none", "AUC of the deduplicated z-score: samples against the "
+     "length-matched held-out real documents", _wm)
+_add("watermark_mean_z", "watermark", "none", "none", "mean deduplicated z-score of the samples", _wm)
+_add("watermark_too_short", "watermark", "none", "none", "share of samples with fewer than "
+     "generate.watermark.min_tokens distinct scored pairs (not tested)", _wm)
+for _band, (_lo, _hi) in (("short", (0, 32)), ("medium", (32, 96)), ("long", (96, None))):
+    _add(f"watermark_tpr_{_band}", "watermark", "higher", "none", f"watermark_tpr of the samples with "
+         f"{_lo}{f'-{_hi - 1}' if _hi else '+'} distinct scored pairs", _wm)
+_add("radioactivity_z", "watermark", "none", "none", "deduplicated z-score of an unwatermarked sample of the "
+     "generation's model, pooled (generate.watermark.radioactivity_samples documents): the mark learned from "
+     "the training text", _wm)
+_add("radioactivity_p", "watermark", "none", "none", "exact one-sided binomial p-value of radioactivity_z's test", _wm)
+_add("radioactivity_scored", "watermark", "none", "none", "distinct (context, token) pairs in radioactivity's test",
+     _wm)
+for _name, _text in (("pool", "documents the filter judged (the planned mix)"),
+                     ("flagged", "documents of the pool the filter flagged"),
+                     ("kept_synthetic", "synthetic documents in the trained mix (true origin)"),
+                     ("kept_real", "real or fresh documents in the trained mix (true origin)"),
+                     ("dropped_synthetic", "synthetic documents dropped"),
+                     ("dropped_real", "real or fresh documents dropped by mistake"),
+                     ("refilled", "places refilled by repeating unflagged documents (loop.filter.size refill)"),
+                     ("synthetic_share", "share of synthetic documents in the trained mix (true origin)")):
+    _add(f"filter_{_name}", "watermark", "none", "none", f"loop.filter: {_text}")

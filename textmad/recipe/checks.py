@@ -108,6 +108,33 @@ def _check_scratch(recipe: Recipe, source: str) -> None:
             f"{MAX_SCRATCH_BYTES / 2**30:.0f} GiB: lower these sizes")
 
 
+def _check_watermark(recipe: Recipe, source: str) -> None:
+    """The watermark and filter rules that single fields cannot express (issue 24)."""
+    g, w = recipe.generate, recipe.generate.watermark
+    if "watermark" in recipe.evaluate.metrics:
+        raise RecipeError(f"{source}: evaluate.metrics lists 'watermark', whose metrics are not chosen there: a run "
+                          f"records them when it watermarks (generate.watermark.enabled or loop.arms[].watermark) "
+                          f"or filters (loop.filter); remove it")
+    for i, arm in enumerate(recipe.loop.arms):
+        where, f = (f"loop.arms[{i}].filter", arm.filter) if arm.filter is not None else ("loop.filter", recipe.loop.filter)
+        marked = w.enabled if arm.watermark is None else arm.watermark
+        if f.kind in ("watermark", "ration") and not marked:
+            who = "generate.watermark.enabled" if arm.watermark is None else f"loop.arms[{i}].watermark"
+            raise RecipeError(f"{source}: {where}.kind = {f.kind!r} (arm {arm_name(arm)}) detects the watermark, "
+                              f"but {who} is false: turn watermarking on, or use kind 'none' or 'perplexity'")
+    if any(a.watermark for a in recipe.loop.arms) or w.enabled:
+        if not g.do_sample:
+            raise RecipeError(f"{source}: watermarking needs generate.do_sample = true")
+        if w.context_width > g.prompt_tokens + g.min_new_tokens:
+            raise RecipeError(f"{source}: generate.watermark.context_width = {w.context_width} is longer than the "
+                              f"shortest prompt plus generation (generate.prompt_tokens {g.prompt_tokens} + "
+                              f"generate.min_new_tokens {g.min_new_tokens}): no token could be scored; lower it "
+                              f"or raise those")
+        if w.min_tokens > g.max_new_tokens:
+            raise RecipeError(f"{source}: generate.watermark.min_tokens = {w.min_tokens} exceeds "
+                              f"generate.max_new_tokens = {g.max_new_tokens}: every sample would be too short to test")
+
+
 def validate(recipe: Recipe, source: str = "<recipe>") -> None:
     """Cross-field checks that single-field types cannot express."""
     check_folder_name(recipe.name, "name", source)
@@ -148,6 +175,7 @@ def validate(recipe: Recipe, source: str = "<recipe>") -> None:
                           f"evaluate.perplexity.window = {p.window}")
     if g.watermark.enabled and not g.do_sample:
         raise RecipeError(f"{source}: generate.watermark.enabled needs generate.do_sample = true")
+    _check_watermark(recipe, source)
     t = recipe.evaluate.tail
     if t.torso_ranks <= t.head_ranks:
         raise RecipeError(f"{source}: evaluate.tail.torso_ranks = {t.torso_ranks} must exceed "

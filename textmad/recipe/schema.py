@@ -183,6 +183,13 @@ class WatermarkConfig:
     hashing_key: int = _f(15485863, lo=0, hi=MAX_SEED)
     seeding_scheme: Literal["lefthash", "selfhash"] = _f("lefthash")
     context_width: int = _f(1, lo=1, hi=1024)
+    # watermark detection (textmad.watermark)
+    min_tokens: int = _f(16, lo=1, hi=MAX_CONTEXT, doc="detection: a text with fewer distinct scored "
+                         "(context, token) pairs is 'too short' (counted apart, never 'not watermarked')")
+    p_threshold: float = _f(1e-3, lo=0, hi=1, lo_open=True, hi_open=True,
+                            doc="detection: flagged when the exact one-sided binomial p-value is below this")
+    radioactivity_samples: int = _f(32, lo=0, hi=10**6, doc="per generation, an unwatermarked sample of this "
+                                    "many documents scored with the key (radioactivity); 0: off")
 
 
 @dataclass
@@ -209,6 +216,22 @@ class GenerateConfig:
 SHARED_MODES = ("augment", "fresh")  # the modes whose real share is a knob; the others fix it
 
 
+# the filter run on a generation's pool before training (textmad.watermark)
+@dataclass
+class FilterConfig:
+    """What runs on a generation's pool (its planned mix, provenance unknown to the filter) before training."""
+    kind: Literal["none", "watermark", "ration", "perplexity"] = _f(
+        "none", doc="watermark: drop what the detector flags; ration: keep flagged documents up to "
+                    "max_synthetic_share of the mix; perplexity: drop the pool's lowest gen-0-perplexity share "
+                    "(watermark-free)")
+    max_synthetic_share: float = _f(0.2, lo=0, hi=1, doc="ration: the largest share of flagged documents kept")
+    perplexity_share: float = _f(0.5, lo=0, hi=1, hi_open=True,
+                                 doc="perplexity: the share of the pool (lowest gen-0 perplexity) flagged and dropped")
+    size: Literal["refill", "fewer"] = _f(
+        "refill", doc="refill: the dropped places are refilled by repeating the pool's unflagged documents, so "
+                      "the mix keeps its planned size; fewer: train on what is kept")
+
+
 @dataclass
 class ArmConfig:
     """One arm of the loop: a mixing mode and its real share. Arms share generation 0."""
@@ -218,6 +241,8 @@ class ArmConfig:
     real_share: Union[float, list[float], str, None] = _f(
         None, doc="share of real text: a number, a list per generation, or 'linear:START:END'")
     train_size: int | None = _f(None, lo=1, hi=MAX_DOCS, doc="documents per generation (default: loop.train_size)")
+    watermark: bool | None = _f(None, doc="sample this arm with the watermark (default: generate.watermark.enabled)")
+    filter: FilterConfig | None = _f(None, doc="this arm's filter (default: loop.filter)")
 
 
 @dataclass
@@ -231,6 +256,7 @@ class LoopConfig:
     real_share: Union[float, list[float], str] = _f(0.5, doc="default real share for augment and fresh")
     budget_minutes: float = _f(0.0, lo=0, doc="the time the run should take on this machine; a start-time "
                                "estimate over twice that is warned about (0: no time budget)")
+    filter: FilterConfig = _sub(FilterConfig, doc="the filter run on each generation's pool before training")
 
 
 # ---------------------------------------------------------------- evaluate

@@ -125,6 +125,15 @@ def print_text(text: str, style: Style, indent: str = "    ") -> None:
         print(indent + line)
 
 
+def watermark_label(sample: dict) -> str:
+    """' · watermark z 8.2, p 1e-13 (30 pairs)' when the run scored its samples (issue 24), else ''."""
+    if "watermark_scored" not in sample:
+        return ""
+    if sample.get("watermark_z") is None:
+        return f" · watermark: too short ({sample['watermark_scored']} pairs)"
+    return f" · watermark z {sample['watermark_z']:.2f}, p {sample['watermark_p']:.2g} ({sample['watermark_scored']} pairs)"
+
+
 def show_generation(run: Run, arm: str | None, k: int, n: int, style: Style) -> None:
     where = f"{run.label}/{gen_name(k)}" if k == 0 else f"{run.label}/{arm}/{gen_name(k)}"
     print_mix(mix_summary(run.train_mix(arm, k)), style, where)
@@ -132,7 +141,7 @@ def show_generation(run: Run, arm: str | None, k: int, n: int, style: Style) -> 
     print(style.bold(f"\n{len(samples):,} samples; the first {min(n, len(samples))}:"))
     for s in samples[:n]:
         print(style.dim(f"\n  [{s.get('id')}] prompt {s.get('prompt_id')} · {s.get('new_tokens', UNAVAILABLE)} new tokens"
-                        f" · {decoding_label(s.get('decoding'))}"))
+                        f" · {decoding_label(s.get('decoding'))}{watermark_label(s)}"))
         if s.get("prompt"):
             print_text("» " + s["prompt"], style)
         print_text(s.get("text", ""), style)
