@@ -23,6 +23,7 @@ VERBS = {
     "inspect": ("textmad.report.inspect", "read what each generation wrote"),
     "report": ("textmad.report.report", "write report.html, report.md and plots for runs"),
     "compare": ("textmad.report.compare", "put runs, corpora and languages side by side"),
+    "export": ("textmad.export", "write a run's generations as a Hugging Face dataset folder (and push it)"),
 }
 
 

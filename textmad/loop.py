@@ -52,6 +52,7 @@ from textmad.io import write_json, write_jsonl, write_text
 from textmad.mix import ArmPlan, build_mix, derive_seed, plan_arms
 from textmad.recipe import Recipe, check_folder_name, dump_yaml, load_recipe, to_dict
 from textmad.progress import RunProgress
+from textmad.cards import write_model_card  # issue 26
 from textmad.rundir import DONE, GEN0, TRACKERS, gen_dir, gen_name, inside, is_done, read_gen_json, read_gen_jsonl
 
 # keys that locate a run rather than define it: changing them does not change a single result
@@ -468,6 +469,7 @@ class Loop:
         }
         if self.main:
             write_json(folder / rundir.METRICS, metrics)
+            write_model_card(folder / rundir.MODEL, self.recipe, metrics, self.language)  # issue 26: hub-ready card
             write_text(folder / DONE, datetime.datetime.now(datetime.timezone.utc).isoformat() + "\n")
             self.update_table()
         self.barrier()
