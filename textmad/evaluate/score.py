@@ -386,8 +386,6 @@ def score_semantic(recipe, samples: list[str], heldout: list[str] | None, langua
                    no_heldout: str = "no held-out split", no_gen0: str = "no generation-0 model") -> Scores:
     """The semantic family (issue 26): semantic diversity of an equal-size sample of ``samples``, the same of
     held-out real text (``info["real"]``, the ``*_dist_to_real`` baseline) and MAUVE between the two."""
-    import time
-
     from textmad.evaluate import semantic as sm
 
     cfg = recipe.evaluate
@@ -399,7 +397,6 @@ def score_semantic(recipe, samples: list[str], heldout: list[str] | None, langua
     if len(gen) < 2:
         out.fail(out.values, f"equal-size samples of {len(gen)} document(s); semantic metrics need 2 or more")
         return out
-    start = time.perf_counter()
     pair = (_on_device(gen0[0], accelerator), gen0[1]) if gen0 is not None else None
     window = perplexity_window(gen0[0], recipe)[0] if gen0 is not None else 0
     encoder, why = sm.encoder_for(language, pair, window)
@@ -419,7 +416,6 @@ def score_semantic(recipe, samples: list[str], heldout: list[str] | None, langua
         out.set("mauve", None, f"mauve-text not installed: {sm.INSTALL}")
     _relate(out, real_values, {}, "real", no_heldout)
     out.info = {"semantic": {"encoder": encoder.name, "documents": len(gen), "real_documents": len(real),
-                             "dimensions": int(gen_emb.shape[1]), "mauve_buckets": max(2, round(len(gen) / 10)),
-                             "seconds": round(time.perf_counter() - start, 3)},
+                             "dimensions": int(gen_emb.shape[1]), "mauve_buckets": max(2, round(len(gen) / 10))},
                 "real": real_values}
     return out
