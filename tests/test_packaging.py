@@ -37,6 +37,8 @@ def test_the_wheel_holds_every_shipped_recipe(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert SHIPPED and {"textmad/" + p for p in SHIPPED} <= names
     assert "textmad/recipes/accelerate/one-gpu.yaml" in names
+    assert {f"textmad/evaluate/modules/textmad_{f}/{n}" for f in ("diversity", "tail", "formality")
+            for n in (f"textmad_{f}.py", "README.md")} <= names  # evaluate modules (issue 26)
     assert {f"textmad/corpus/cards/{c}.yaml" for c in ("wiki-en", "lee-en", "quran-bn", "dasher-sw")} <= names
 
 

@@ -24,6 +24,7 @@ VERBS = {
     "report": ("textmad.report.report", "write report.html, report.md and plots for runs"),
     "compare": ("textmad.report.compare", "put runs, corpora and languages side by side"),
     "watermark": ("textmad.watermark.cli", "detect the generation watermark in a run, a generation or a file"),
+    "export": ("textmad.export", "write a run's generations as a Hugging Face dataset folder (and push it)"),
 }
 
 

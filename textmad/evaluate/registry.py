@@ -224,3 +224,16 @@ for _name, _text in (("pool", "documents the filter judged (the planned mix)"),
                      ("refilled", "places refilled by repeating unflagged documents (loop.filter.size refill)"),
                      ("synthetic_share", "share of synthetic documents in the trained mix (true origin)")):
     _add(f"filter_{_name}", "watermark", "none", "none", f"loop.filter: {_text}")
+
+# semantic (issue 26): sentence embeddings of equal-size generated and held-out real samples (evaluate/semantic.py);
+# English uses all-MiniLM-L6-v2 (extra textmad[semantic]), other languages generation 0's hidden states
+_sem = ("gen0_model", "real")
+_add("semantic_distance", "semantic", "closer_to_real", "real", "mean pairwise cosine distance of the sample's "
+     "sentence embeddings (evaluation.semantic.encoder); lower = the documents say more alike things", _sem)
+_add("vendi_score", "semantic", "closer_to_real", "real", "Vendi score of the sample's sentence embeddings (cosine "
+     "kernel): the effective number of distinct documents, 1 to the sample size", _sem)
+_add("mauve", "semantic", "higher", "real", "MAUVE (mauve-text) between the generated sample's and an equal-size "
+     "held-out real sample's sentence embeddings: 1 = indistinguishable, towards 0 = apart", _sem)
+for _source in ("semantic_distance", "vendi_score"):
+    _add(f"{_source}_dist_to_real", "semantic", "lower", "real",
+         f"|{_source} - real| / real, real = an equal-size held-out real sample", _sem, _source, "distance")

@@ -376,4 +376,46 @@ def score_generation(recipe, samples: list[str], *, generation: int, model, gen0
                                   real_label=real_label)
         scores.update(text_scores)
         apply_gen0(scores, scores.values if generation == 0 else gen0_values)
+    if "semantic" in cfg.metrics:
+        scores.update(score_semantic(recipe, samples, heldout, language, gen0, accelerator,
+                                     missing.get("heldout", "no held-out split"), missing.get("gen0", "no generation-0 model")))
     return scores
+
+
+def score_semantic(recipe, samples: list[str], heldout: list[str] | None, language: str, gen0, accelerator=None,
+                   no_heldout: str = "no held-out split", no_gen0: str = "no generation-0 model") -> Scores:
+    """The semantic family (issue 26): semantic diversity of an equal-size sample of ``samples``, the same of
+    held-out real text (``info["real"]``, the ``*_dist_to_real`` baseline) and MAUVE between the two."""
+    from textmad.evaluate import semantic as sm
+
+    cfg = recipe.evaluate
+    out = _empty(["semantic"])
+    if not heldout:
+        out.fail(out.values, no_heldout)
+        return out
+    gen, real = sm.equal_samples(samples, heldout, cfg.semantic.sample_docs, cfg.seed)
+    if len(gen) < 2:
+        out.fail(out.values, f"equal-size samples of {len(gen)} document(s); semantic metrics need 2 or more")
+        return out
+    pair = (_on_device(gen0[0], accelerator), gen0[1]) if gen0 is not None else None
+    window = perplexity_window(gen0[0], recipe)[0] if gen0 is not None else 0
+    encoder, why = sm.encoder_for(language, pair, window)
+    if encoder is None:
+        out.fail(out.values, why if gen0 is not None or language in sm.ENGLISH else f"{why}: {no_gen0}")
+        return out
+    batch = cfg.semantic.batch_size
+    real_emb = _memo(("semantic-real", tuple(real), encoder.name, id(encoder.model)),
+                     lambda: encoder.encode(real, batch), copy=False, keep=encoder.model)
+    gen_emb = encoder.encode(gen, batch)
+    real_values = {"semantic_distance": sm.mean_cosine_distance(real_emb), "vendi_score": sm.vendi_score(real_emb)}
+    out.set("semantic_distance", sm.mean_cosine_distance(gen_emb))
+    out.set("vendi_score", sm.vendi_score(gen_emb))
+    if sm.has_mauve():
+        out.set("mauve", sm.mauve_score(gen_emb, real_emb, cfg.seed))
+    else:
+        out.set("mauve", None, f"mauve-text not installed: {sm.INSTALL}")
+    _relate(out, real_values, {}, "real", no_heldout)
+    out.info = {"semantic": {"encoder": encoder.name, "documents": len(gen), "real_documents": len(real),
+                             "dimensions": int(gen_emb.shape[1]), "mauve_buckets": max(2, round(len(gen) / 10))},
+                "real": real_values}
+    return out

@@ -286,12 +286,21 @@ class DiversityConfig:
                                                 "doc_words words (shorter ones whole): lengths do not confound them")
 
 
+# semantic diversity and MAUVE (textmad/evaluate/semantic.py)
+@dataclass
+class SemanticConfig:
+    sample_docs: int = _f(256, lo=2, hi=MAX_DOCS, doc="documents per equal-size sample (generated and held-out "
+                                                     "real) for semantic_distance, vendi_score and mauve")
+    batch_size: int = _f(32, lo=1, hi=MAX_BATCH, doc="documents per encoder batch")
+
+
 @dataclass
 class EvaluateConfig:
-    metrics: list[str] = _f(["perplexity", "gen0_perplexity", "tail", "diversity", "formality"])
+    metrics: list[str] = _f(["perplexity", "gen0_perplexity", "tail", "diversity", "formality", "semantic"])
     perplexity: PerplexityConfig = _sub(PerplexityConfig)
     tail: TailConfig = _sub(TailConfig)
     diversity: DiversityConfig = _sub(DiversityConfig)
+    semantic: SemanticConfig = _sub(SemanticConfig)
     seed: int = _f(0, lo=0, hi=MAX_SEED)
 
 
