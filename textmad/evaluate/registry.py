@@ -119,6 +119,13 @@ for unit, text in (("nll", "mean negative log-likelihood per token (nats)"),
                    ("bpc", "bits per character (Unicode code point after NFC); compares scripts"),
                    ("bpw", "bits per word (textmad words); compares languages")):
     _add(f"heldout_{unit}", "perplexity", "lower", "none", f"held-out real text: {text}", ("model",))
+# calibration, in the same pass: does probability mass concentrate on few tokens before perplexity moves?
+_add("heldout_ece", "perplexity", "lower", "none", "held-out real text: expected calibration error of the "
+     "top-1 next-token prediction, 15 equal-mass bins (adaptive ECE)", ("model",))
+_add("heldout_entropy", "perplexity", "none", "none", "held-out real text: mean entropy of the next-token "
+     "distribution (nats); falling = mass concentrating on few tokens", ("model",))
+_add("heldout_top1", "perplexity", "none", "none", "held-out real text: mean top-1 next-token probability "
+     "(the model's confidence); rising = mass concentrating on few tokens", ("model",))
 for unit, text in (("nll", "mean NLL per token (nats)"), ("ppl", "perplexity"), ("bpb", "bits per byte"),
                    ("bpc", "bits per character"), ("bpw", "bits per word")):
     _add(f"gen0_{unit}", "gen0_perplexity", "closer_to_real", "none",
