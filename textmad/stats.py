@@ -166,3 +166,69 @@ def refine_shares(found: Threshold, width: float, grid_step: float = 0.01) -> li
             if a < mid < b:
                 out.append(mid)
     return out
+
+
+def holm(pvalues: Sequence[float]) -> list[float]:
+    """Holm-Bonferroni adjusted p-values (step-down, monotone), NaN kept as NaN. Hand-written in a few
+    lines because scipy offers only the false-discovery-rate adjustments (false_discovery_control)."""
+    order = sorted((p, i) for i, p in enumerate(pvalues) if not math.isnan(p))
+    m, out, running = len(order), [math.nan] * len(pvalues), 0.0
+    for rank, (p, i) in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p))
+        out[i] = running
+    return out
+
+
+def paired_p(differences: Sequence[float]) -> float:
+    """Two-sided p-value of the one-sample t test that the mean per-seed difference is 0 (NaN for n < 2;
+    0 or 1 when every seed gives the same difference: no spread, so any non-zero shift is certain)."""
+    x = np.asarray(differences, dtype=float)
+    if len(x) < 2:
+        return math.nan
+    if float(x.std(ddof=1)) == 0:
+        return 0.0 if float(x.mean()) != 0 else 1.0
+    return float(stats.ttest_1samp(x, 0.0).pvalue)
+
+
+@dataclass(frozen=True)
+class Detection:
+    metric: str
+    generation: int | None   # the first generation whose change from generation 0 is significant; None: never
+    change: Interval          # paired change from generation 0 at that generation (at the last one if never)
+    relative: float           # change.mean / mean generation-0 value (NaN where that is 0)
+    p_adjusted: float         # Holm-adjusted p-value at that generation (at the last one if never)
+
+
+def time_to_detection(per_seed: Mapping[str, Mapping[int, Mapping[object, float]]],
+                      confidence: float = CONFIDENCE) -> list[Detection]:
+    """For each metric, the first generation at which its paired change from generation 0 is a finding.
+
+    ``per_seed[metric][generation][seed]`` holds one arm's values (generation 0 included). At each
+    generation k >= 1 every metric's per-seed changes x_k - x_0 get a one-sample t test; the p-values
+    are Holm-adjusted across the metrics given (they are read together, so the chance that some
+    metric "warns" by luck is held at 1 - confidence). A metric is detected at the first k whose
+    adjusted p-value is below 1 - confidence. Detections come back in the order of ``per_seed``.
+    """
+    alpha = 1 - confidence
+    metrics = list(per_seed)
+    generations = sorted({k for m in metrics for k in per_seed[m] if k > 0})
+    changes: dict[str, dict[int, list[float]]] = {m: {} for m in metrics}
+    adjusted: dict[str, dict[int, float]] = {m: {} for m in metrics}
+    for k in generations:
+        for m in metrics:
+            base, now = per_seed[m].get(0, {}), per_seed[m].get(k, {})
+            changes[m][k] = [now[s] - base[s] for s in now if s in base]
+        ps = holm([paired_p(changes[m][k]) for m in metrics])
+        for m, p in zip(metrics, ps):
+            adjusted[m][k] = p
+    out = []
+    for m in metrics:
+        hit = next((k for k in generations if adjusted[m][k] < alpha), None)
+        at = hit if hit is not None else (generations[-1] if generations else None)
+        diffs = changes[m].get(at, []) if at is not None else []
+        base = [v for s, v in per_seed[m].get(0, {}).items()]
+        base_mean = float(np.mean(base)) if base else math.nan
+        interval = t_interval(diffs, confidence)
+        out.append(Detection(m, hit, interval, interval.mean / base_mean if base_mean else math.nan,
+                             adjusted[m].get(at, math.nan) if at is not None else math.nan))
+    return out

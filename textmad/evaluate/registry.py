@@ -18,7 +18,7 @@ result), ``none``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 DIRECTIONS = ("higher", "lower", "closer_to_real", "none")
 BASELINES = ("real", "gen0", "none")
@@ -44,6 +44,7 @@ class Metric:
     needs: tuple[str, ...] = ()
     source: str = ""     # a derived metric: the metric it is computed from
     relation: str = ""   # a derived metric: a key of RELATIONS
+    signal: bool = False  # a candidate early-warning signal: a row of the time-to-detection table
 
     @property
     def higher_is_better(self) -> bool | None:
@@ -75,6 +76,14 @@ class Registry:
             raise ValueError(f"metric {metric.name!r}: relation {metric.relation!r} of {metric.source!r}")
         self._metrics[metric.name] = metric
         return metric
+
+    def mark_signals(self, names) -> None:
+        """Flag ``names`` as candidate early-warning signals (read together, Holm-adjusted)."""
+        for name in names:
+            self._metrics[name] = replace(self._metrics[name], signal=True)
+
+    def signals(self) -> list[str]:
+        return [m.name for m in self if m.signal]
 
     def families(self) -> list[str]:
         return list(dict.fromkeys(m.family for m in self._metrics.values()))
@@ -200,3 +209,9 @@ _add("honorific_share", "formality", "none", "real", "Bengali: honorific apni / 
      "(apni, tumi, tui)", _lang)
 _add("honorific_share_drift", "formality", "none", "real", "honorific_share minus that of the real sample",
      _lang + ("real",), "honorific_share", "difference")
+
+# The candidate early-warning signals (issue 23: which measurement warns first?): model-based
+# (held-out bits per character, calibration, concentration, the generation-0 model's view of the
+# output) and text-based (tail coverage, distinct words, repetition, self-similarity).
+METRICS.mark_signals(("heldout_bpc", "heldout_ece", "heldout_entropy", "heldout_top1", "gen0_bpc",
+                      "tail_coverage", "distinct_1", "repeated_4gram_share", "self_bleu"))
