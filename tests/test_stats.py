@@ -129,3 +129,19 @@ def test_time_to_detection_one_seed_never_detects():
     from textmad.stats import time_to_detection
     found = time_to_detection({"m": {0: {0: 1.0}, 1: {0: 5.0}}})
     assert found[0].generation is None and math.isnan(found[0].p_adjusted)
+
+
+def test_threshold_of_a_non_monotone_dose_response_says_so_and_does_not_interpolate_across_it():
+    from textmad.stats import non_monotone_note, threshold
+    # mean worsening at shares 0, 0.25, 0.5, 0.75, 0.9: within 0.02 at 0.25, out at 0.5, in again from 0.75
+    per_seed = {0.0: [0.10, 0.11, 0.09], 0.25: [0.01, 0.012, 0.008], 0.5: [0.05, 0.052, 0.048],
+                0.75: [0.01, 0.011, 0.009], 0.9: [0.0, 0.001, -0.001]}
+    found = threshold(per_seed, 0.02)
+    # the last entry: linear between 0.5 (0.05) and 0.75 (0.01) -> 0.5 + 0.25 * 0.03 / 0.04
+    assert found.estimate == pytest.approx(0.5 + 0.25 * 0.75)
+    assert found.rises() == [(0.25, 0.5, True)]
+    assert found.within_before(0.02) == [0.25]
+    note = non_monotone_note(found, 0.02)
+    assert "Not monotone" in note and "0.25 to 0.5 (beyond the seeds' spread)" in note and "Shares 0.25" in note
+    # a monotone curve gets no note
+    assert non_monotone_note(threshold({0.0: [0.1, 0.12], 0.5: [0.0, 0.01]}, 0.02), 0.02) == ""

@@ -123,6 +123,21 @@ class Threshold:
     def width(self) -> float:
         return self.high - self.low
 
+    def rises(self) -> list[tuple[float, float, bool]]:
+        """Where the dose-response is not monotone: (share, next share, separated) for each pair of
+        neighbouring grid shares whose mean worsening *rises* with more real data; ``separated`` when
+        the two t intervals do not overlap (the rise is beyond the seeds' spread)."""
+        out = []
+        for (a, ca), (b, cb) in zip(zip(self.shares, self.curve), zip(self.shares[1:], self.curve[1:])):
+            if cb.mean > ca.mean:
+                out.append((a, b, bool(cb.low > ca.high)))
+        return out
+
+    def within_before(self, tolerance: float) -> list[float]:
+        """Grid shares below the estimate whose mean worsening is already within ``tolerance``: the curve
+        entered the tolerance there and left it again, so the threshold is not one crossing."""
+        return [s for s, c in zip(self.shares, self.curve) if s < self.estimate and c.mean <= tolerance]
+
 
 def threshold(per_seed: Mapping[float, Sequence[float]], tolerance: float,
               confidence: float = CONFIDENCE) -> Threshold:
@@ -141,6 +156,11 @@ def threshold(per_seed: Mapping[float, Sequence[float]], tolerance: float,
     worsening changes smoothly between grid points; adaptive refinement (``refine_shares``) checks it
     where it matters. Infinite ends mean "below the smallest share tried" (-inf) or "above the
     largest" (+inf). Shares with fewer than 2 seeds give NaN ends.
+
+    A dose-response need not be monotone (a little synthetic data can help, or hurt more than a lot).
+    The estimate never interpolates across a rise: it is the last entry into the tolerance, between the
+    two grid shares that straddle it; ``Threshold.rises`` and ``Threshold.within_before`` say where the
+    curve went the other way, and ``non_monotone_note`` puts it in words.
     """
     shares = tuple(sorted(per_seed))
     curve = tuple(t_interval(per_seed[s], confidence) for s in shares)
@@ -149,6 +169,20 @@ def threshold(per_seed: Mapping[float, Sequence[float]], tolerance: float,
         low=_first_crossing(shares, [c.low for c in curve], tolerance) if all(c.n >= 2 for c in curve) else math.nan,
         high=_first_crossing(shares, [c.high for c in curve], tolerance) if all(c.n >= 2 for c in curve) else math.nan,
         shares=shares, curve=curve)
+
+
+def non_monotone_note(found: Threshold, tolerance: float) -> str:
+    """A sentence on where the dose-response rises with more real data ("" when it never does)."""
+    rises = found.rises()
+    if not rises:
+        return ""
+    parts = [f"{a:g} to {b:g} ({'beyond' if sep else 'within'} the seeds' spread)" for a, b, sep in rises]
+    note = "Not monotone: the worsening rises with more real data from " + ", from ".join(parts) + "."
+    before = found.within_before(tolerance)
+    if before:
+        note += (" Shares " + ", ".join(f"{s:g}" for s in before) + " were already within the tolerance below "
+                 "the estimate: the threshold is the last entry into it, not a single crossing.")
+    return note
 
 
 def refine_shares(found: Threshold, width: float, grid_step: float = 0.01) -> list[float]:
