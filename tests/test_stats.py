@@ -88,3 +88,60 @@ def test_refine_shares_between_the_bracketing_points():
     # interval about 0.28..0.52 overlaps the grid intervals 0.25-0.5 and 0.5-0.75
     assert stats.refine_shares(found, width=0.1) == [0.38, 0.62]
     assert stats.refine_shares(found, width=0.5) == []  # narrow enough already
+
+
+def test_holm_by_hand():
+    from textmad.stats import holm
+    # sorted 0.01, 0.02, 0.04 with m = 3: 0.03, max(0.03, 0.04), max(0.04, 0.04) -> 0.03, 0.04, 0.04
+    assert holm([0.04, 0.01, 0.02]) == pytest.approx([0.04, 0.03, 0.04])
+    out = holm([0.5, math.nan, 0.9])
+    assert out[0] == pytest.approx(1.0) and math.isnan(out[1]) and out[2] == pytest.approx(1.0)
+
+
+def test_time_to_detection_on_a_hand_made_run_table():
+    """Three seeds, three metrics with a known answer: 'early' moves by +1 from generation 1 on, with a
+    little spread; 'late' stays put until generation 3; 'flat' is noise around 0 and never warns."""
+    from textmad.stats import paired_p, time_to_detection
+    table = {
+        "early": {0: {0: 10.0, 1: 11.0, 2: 12.0}, 1: {0: 11.0, 1: 12.1, 2: 12.9}, 2: {0: 12.0, 1: 13.0, 2: 14.1},
+                  3: {0: 13.0, 1: 14.1, 2: 14.9}},
+        "late": {0: {0: 1.0, 1: 1.0, 2: 1.0}, 1: {0: 1.1, 1: 0.9, 2: 1.0}, 2: {0: 1.05, 1: 0.98, 2: 1.0},
+                 3: {0: 2.0, 1: 2.1, 2: 1.9}},
+        "flat": {0: {0: 5.0, 1: 5.0, 2: 5.0}, 1: {0: 5.1, 1: 4.9, 2: 5.0}, 2: {0: 4.9, 1: 5.2, 2: 4.95},
+                 3: {0: 5.1, 1: 4.8, 2: 5.05}},
+    }
+    found = {d.metric: d for d in time_to_detection(table)}
+    assert [d.metric for d in time_to_detection(table)] == ["early", "late", "flat"]
+    assert found["early"].generation == 1
+    assert found["early"].change.mean == pytest.approx(1.0)
+    assert found["early"].relative == pytest.approx(1.0 / 11.0)
+    # generation 1's p-values: early's t test on (1.0, 1.1, 0.9), Holm x3 as the smallest of three
+    assert found["early"].p_adjusted == pytest.approx(min(1.0, 3 * paired_p([1.0, 1.1, 0.9])))
+    assert found["late"].generation == 3
+    assert found["late"].change.mean == pytest.approx(1.0)
+    assert found["flat"].generation is None  # reported at the last generation, not detected
+    assert found["flat"].p_adjusted > 0.05
+    # unadjusted, 'early' at generation 1 has p ~ 0.013; adjusted across 3 metrics it must stay < 0.05
+    assert paired_p([1.0, 1.1, 0.9]) < 0.05 / 3
+
+
+def test_time_to_detection_one_seed_never_detects():
+    from textmad.stats import time_to_detection
+    found = time_to_detection({"m": {0: {0: 1.0}, 1: {0: 5.0}}})
+    assert found[0].generation is None and math.isnan(found[0].p_adjusted)
+
+
+def test_threshold_of_a_non_monotone_dose_response_says_so_and_does_not_interpolate_across_it():
+    from textmad.stats import non_monotone_note, threshold
+    # mean worsening at shares 0, 0.25, 0.5, 0.75, 0.9: within 0.02 at 0.25, out at 0.5, in again from 0.75
+    per_seed = {0.0: [0.10, 0.11, 0.09], 0.25: [0.01, 0.012, 0.008], 0.5: [0.05, 0.052, 0.048],
+                0.75: [0.01, 0.011, 0.009], 0.9: [0.0, 0.001, -0.001]}
+    found = threshold(per_seed, 0.02)
+    # the last entry: linear between 0.5 (0.05) and 0.75 (0.01) -> 0.5 + 0.25 * 0.03 / 0.04
+    assert found.estimate == pytest.approx(0.5 + 0.25 * 0.75)
+    assert found.rises() == [(0.25, 0.5, True)]
+    assert found.within_before(0.02) == [0.25]
+    note = non_monotone_note(found, 0.02)
+    assert "Not monotone" in note and "0.25 to 0.5 (beyond the seeds' spread)" in note and "Shares 0.25" in note
+    # a monotone curve gets no note
+    assert non_monotone_note(threshold({0.0: [0.1, 0.12], 0.5: [0.0, 0.01]}, 0.02), 0.02) == ""

@@ -123,6 +123,21 @@ class Threshold:
     def width(self) -> float:
         return self.high - self.low
 
+    def rises(self) -> list[tuple[float, float, bool]]:
+        """Where the dose-response is not monotone: (share, next share, separated) for each pair of
+        neighbouring grid shares whose mean worsening *rises* with more real data; ``separated`` when
+        the two t intervals do not overlap (the rise is beyond the seeds' spread)."""
+        out = []
+        for (a, ca), (b, cb) in zip(zip(self.shares, self.curve), zip(self.shares[1:], self.curve[1:])):
+            if cb.mean > ca.mean:
+                out.append((a, b, bool(cb.low > ca.high)))
+        return out
+
+    def within_before(self, tolerance: float) -> list[float]:
+        """Grid shares below the estimate whose mean worsening is already within ``tolerance``: the curve
+        entered the tolerance there and left it again, so the threshold is not one crossing."""
+        return [s for s, c in zip(self.shares, self.curve) if s < self.estimate and c.mean <= tolerance]
+
 
 def threshold(per_seed: Mapping[float, Sequence[float]], tolerance: float,
               confidence: float = CONFIDENCE) -> Threshold:
@@ -141,6 +156,11 @@ def threshold(per_seed: Mapping[float, Sequence[float]], tolerance: float,
     worsening changes smoothly between grid points; adaptive refinement (``refine_shares``) checks it
     where it matters. Infinite ends mean "below the smallest share tried" (-inf) or "above the
     largest" (+inf). Shares with fewer than 2 seeds give NaN ends.
+
+    A dose-response need not be monotone (a little synthetic data can help, or hurt more than a lot).
+    The estimate never interpolates across a rise: it is the last entry into the tolerance, between the
+    two grid shares that straddle it; ``Threshold.rises`` and ``Threshold.within_before`` say where the
+    curve went the other way, and ``non_monotone_note`` puts it in words.
     """
     shares = tuple(sorted(per_seed))
     curve = tuple(t_interval(per_seed[s], confidence) for s in shares)
@@ -149,6 +169,20 @@ def threshold(per_seed: Mapping[float, Sequence[float]], tolerance: float,
         low=_first_crossing(shares, [c.low for c in curve], tolerance) if all(c.n >= 2 for c in curve) else math.nan,
         high=_first_crossing(shares, [c.high for c in curve], tolerance) if all(c.n >= 2 for c in curve) else math.nan,
         shares=shares, curve=curve)
+
+
+def non_monotone_note(found: Threshold, tolerance: float) -> str:
+    """A sentence on where the dose-response rises with more real data ("" when it never does)."""
+    rises = found.rises()
+    if not rises:
+        return ""
+    parts = [f"{a:g} to {b:g} ({'beyond' if sep else 'within'} the seeds' spread)" for a, b, sep in rises]
+    note = "Not monotone: the worsening rises with more real data from " + ", from ".join(parts) + "."
+    before = found.within_before(tolerance)
+    if before:
+        note += (" Shares " + ", ".join(f"{s:g}" for s in before) + " were already within the tolerance below "
+                 "the estimate: the threshold is the last entry into it, not a single crossing.")
+    return note
 
 
 def refine_shares(found: Threshold, width: float, grid_step: float = 0.01) -> list[float]:
@@ -165,4 +199,70 @@ def refine_shares(found: Threshold, width: float, grid_step: float = 0.01) -> li
             mid = round(round((a + b) / 2 / grid_step) * grid_step, 6)
             if a < mid < b:
                 out.append(mid)
+    return out
+
+
+def holm(pvalues: Sequence[float]) -> list[float]:
+    """Holm-Bonferroni adjusted p-values (step-down, monotone), NaN kept as NaN. Hand-written in a few
+    lines because scipy offers only the false-discovery-rate adjustments (false_discovery_control)."""
+    order = sorted((p, i) for i, p in enumerate(pvalues) if not math.isnan(p))
+    m, out, running = len(order), [math.nan] * len(pvalues), 0.0
+    for rank, (p, i) in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p))
+        out[i] = running
+    return out
+
+
+def paired_p(differences: Sequence[float]) -> float:
+    """Two-sided p-value of the one-sample t test that the mean per-seed difference is 0 (NaN for n < 2;
+    0 or 1 when every seed gives the same difference: no spread, so any non-zero shift is certain)."""
+    x = np.asarray(differences, dtype=float)
+    if len(x) < 2:
+        return math.nan
+    if float(x.std(ddof=1)) == 0:
+        return 0.0 if float(x.mean()) != 0 else 1.0
+    return float(stats.ttest_1samp(x, 0.0).pvalue)
+
+
+@dataclass(frozen=True)
+class Detection:
+    metric: str
+    generation: int | None   # the first generation whose change from generation 0 is significant; None: never
+    change: Interval          # paired change from generation 0 at that generation (at the last one if never)
+    relative: float           # change.mean / mean generation-0 value (NaN where that is 0)
+    p_adjusted: float         # Holm-adjusted p-value at that generation (at the last one if never)
+
+
+def time_to_detection(per_seed: Mapping[str, Mapping[int, Mapping[object, float]]],
+                      confidence: float = CONFIDENCE) -> list[Detection]:
+    """For each metric, the first generation at which its paired change from generation 0 is a finding.
+
+    ``per_seed[metric][generation][seed]`` holds one arm's values (generation 0 included). At each
+    generation k >= 1 every metric's per-seed changes x_k - x_0 get a one-sample t test; the p-values
+    are Holm-adjusted across the metrics given (they are read together, so the chance that some
+    metric "warns" by luck is held at 1 - confidence). A metric is detected at the first k whose
+    adjusted p-value is below 1 - confidence. Detections come back in the order of ``per_seed``.
+    """
+    alpha = 1 - confidence
+    metrics = list(per_seed)
+    generations = sorted({k for m in metrics for k in per_seed[m] if k > 0})
+    changes: dict[str, dict[int, list[float]]] = {m: {} for m in metrics}
+    adjusted: dict[str, dict[int, float]] = {m: {} for m in metrics}
+    for k in generations:
+        for m in metrics:
+            base, now = per_seed[m].get(0, {}), per_seed[m].get(k, {})
+            changes[m][k] = [now[s] - base[s] for s in now if s in base]
+        ps = holm([paired_p(changes[m][k]) for m in metrics])
+        for m, p in zip(metrics, ps):
+            adjusted[m][k] = p
+    out = []
+    for m in metrics:
+        hit = next((k for k in generations if adjusted[m][k] < alpha), None)
+        at = hit if hit is not None else (generations[-1] if generations else None)
+        diffs = changes[m].get(at, []) if at is not None else []
+        base = [v for s, v in per_seed[m].get(0, {}).items()]
+        base_mean = float(np.mean(base)) if base else math.nan
+        interval = t_interval(diffs, confidence)
+        out.append(Detection(m, hit, interval, interval.mean / base_mean if base_mean else math.nan,
+                             adjusted[m].get(at, math.nan) if at is not None else math.nan))
     return out

@@ -24,9 +24,17 @@ most ``batch_size`` per forward pass. Under several processes the documents are 
 ``accelerator.split_between_processes`` and the sums added across processes, so every process
 returns the same figures.
 
+Calibration, in the same forward pass: at every scored token, the next-token distribution's entropy
+(nats), its top-1 probability (the model's confidence) and whether the top-1 token is the real one.
+``entropy`` and ``top1`` are their token-weighted means (probability mass concentrating on few tokens
+shows as falling entropy and rising top-1 probability); ``ece`` is the expected calibration error of
+the top-1 prediction with ``ECE_BINS`` equal-mass bins (Nixon et al. 2019, "adaptive ECE": tokens sorted
+by confidence and cut into bins of equal count, so no bin is empty and the many confident tokens do
+not share one bin): sum over bins of (bin tokens / all tokens) x |accuracy - mean confidence|.
+
 API: ``perplexity(model, tokenizer, texts, window, stride, batch_size=8, accelerator=None)`` ->
-``{"nll", "ppl", "bpb", "bpc", "bpw", "tokens", "bytes", "chars", "words"}`` (figures None when no
-token was scored).
+``{"nll", "ppl", "bpb", "bpc", "bpw", "ece", "entropy", "top1", "tokens", "bytes", "chars", "words"}``
+(figures None when no token was scored).
 """
 from __future__ import annotations
 
@@ -37,6 +45,41 @@ import torch
 import torch.nn.functional as F
 
 from textmad.text import words as text_words
+
+ECE_BINS = 15  # equal-mass bins of the calibration error (the usual 15 of Guo et al. 2017, by count)
+_CALIBRATION_ROWS = 2048  # scored positions per softmax chunk: bounds memory at a 49k-token vocabulary
+
+
+def expected_calibration_error(confidence, correct, bins: int = ECE_BINS) -> float | None:
+    """Equal-mass ECE of top-1 predictions: ``confidence`` (top-1 probabilities) and ``correct``
+    (1 where the top-1 token was the real one), any sequences of equal length. None when empty."""
+    conf = torch.as_tensor(confidence, dtype=torch.float64).flatten()
+    hit = torch.as_tensor(correct, dtype=torch.float64).flatten()
+    n = conf.numel()
+    if n == 0:
+        return None
+    order = torch.argsort(conf, stable=True)
+    conf, hit = conf[order], hit[order]
+    total = 0.0
+    for chunk_conf, chunk_hit in zip(torch.tensor_split(conf, min(bins, n)), torch.tensor_split(hit, min(bins, n))):
+        total += chunk_conf.numel() / n * abs(float(chunk_hit.mean()) - float(chunk_conf.mean()))
+    return total
+
+
+def _calibration(logits: torch.Tensor, targets: torch.Tensor):
+    """(entropy sum, top-1 probabilities, top-1 hits) over the scored positions (targets != -100)."""
+    keep = targets != -100
+    rows, gold = logits[keep], targets[keep]
+    entropy = torch.zeros((), dtype=torch.float64, device=logits.device)
+    top1, hits = [], []
+    for first in range(0, rows.size(0), _CALIBRATION_ROWS):
+        logp = torch.log_softmax(rows[first:first + _CALIBRATION_ROWS], dim=-1)
+        entropy += -(logp.exp() * logp).sum(-1).double().sum()
+        best, arg = logp.max(-1)
+        top1.append(best.exp().cpu())
+        hits.append((arg == gold[first:first + _CALIBRATION_ROWS]).cpu())
+    empty = torch.zeros(0)
+    return float(entropy), torch.cat(top1) if top1 else empty, torch.cat(hits) if hits else empty.bool()
 
 
 def _windows(n_tokens: int, window: int, stride: int) -> list[tuple[int, int, int]]:
@@ -66,8 +109,9 @@ def text_units(text: str) -> tuple[int, int, int]:
 
 
 @torch.no_grad()
-def _sums(model, tokenizer, texts, window, stride, batch_size, device) -> list[float]:
-    """[total NLL, scored tokens, bytes, chars, words] of ``texts``."""
+def _sums(model, tokenizer, texts, window, stride, batch_size, device) -> tuple[list[float], torch.Tensor, torch.Tensor]:
+    """([total NLL, scored tokens, bytes, chars, words, entropy sum], top-1 probabilities, top-1 hits)
+    of ``texts``."""
     start = _start(tokenizer)
     pieces = []  # (input ids, labels) per window
     units = [0, 0, 0]
@@ -90,6 +134,7 @@ def _sums(model, tokenizer, texts, window, stride, batch_size, device) -> list[f
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     total_nll = torch.zeros((), dtype=torch.float64, device=device)
     total_tokens = 0
+    total_entropy, top1, hits = 0.0, [], []
     was_training = model.training
     model.eval()
     for first in range(0, len(pieces), batch_size):
@@ -109,8 +154,14 @@ def _sums(model, tokenizer, texts, window, stride, batch_size, device) -> list[f
                               ignore_index=-100, reduction="sum")
         total_nll += nll.double()
         total_tokens += int((targets != -100).sum())
+        entropy, confidence, hit = _calibration(logits, targets)
+        total_entropy += entropy
+        top1.append(confidence)
+        hits.append(hit)
     model.train(was_training)
-    return [float(total_nll), total_tokens, *units]
+    top1 = torch.cat(top1) if top1 else torch.zeros(0)
+    hits = torch.cat(hits) if hits else torch.zeros(0, dtype=torch.bool)
+    return [float(total_nll), total_tokens, *units, total_entropy], top1, hits
 
 
 def _device(model, accelerator):
@@ -121,25 +172,34 @@ def _device(model, accelerator):
 
 def perplexity(model, tokenizer, texts: list[str], window: int, stride: int, batch_size: int = 8,
                accelerator=None) -> dict:
-    """{nll, ppl, bpb, bpc, bpw, tokens, bytes, chars, words} of ``model`` on ``texts`` (module docstring)."""
+    """{nll, ppl, bpb, bpc, bpw, ece, entropy, top1, tokens, bytes, chars, words} of ``model`` on ``texts``
+    (module docstring)."""
     if window < 2:
         raise ValueError(f"perplexity window = {window}; it needs at least 2 tokens")
     if not 1 <= stride <= window:
         raise ValueError(f"perplexity stride = {stride}; accepted: 1 <= stride <= window ({window})")
     device = _device(model, accelerator)
     if accelerator is not None and accelerator.num_processes > 1:
+        from accelerate.utils import gather_object
+
         with accelerator.split_between_processes(list(texts)) as shard:
-            sums = _sums(model, tokenizer, shard, window, stride, batch_size, device)
+            sums, top1, hits = _sums(model, tokenizer, shard, window, stride, batch_size, device)
         sums = accelerator.reduce(torch.tensor(sums, dtype=torch.float64, device=device), reduction="sum").tolist()
+        # every process's per-token confidences (variable counts): the equal-mass bins need them all
+        top1 = torch.cat([torch.as_tensor(t) for t in gather_object([top1.tolist()])])
+        hits = torch.cat([torch.as_tensor(h) for h in gather_object([hits.tolist()])])
     else:
-        sums = _sums(model, tokenizer, texts, window, stride, batch_size, device)
-    nll, tokens, n_bytes, chars, n_words = sums[0], *(int(round(v)) for v in sums[1:])
-    out = {"nll": None, "ppl": None, "bpb": None, "bpc": None, "bpw": None,
-           "tokens": tokens, "bytes": n_bytes, "chars": chars, "words": n_words}
+        sums, top1, hits = _sums(model, tokenizer, texts, window, stride, batch_size, device)
+    nll, (tokens, n_bytes, chars, n_words), entropy = sums[0], (int(round(v)) for v in sums[1:5]), sums[5]
+    out = {"nll": None, "ppl": None, "bpb": None, "bpc": None, "bpw": None, "ece": None, "entropy": None,
+           "top1": None, "tokens": tokens, "bytes": n_bytes, "chars": chars, "words": n_words}
     if tokens == 0:
         return out
     mean = nll / tokens
     out["nll"] = mean
+    out["entropy"] = entropy / tokens
+    out["top1"] = float(top1.double().mean())
+    out["ece"] = expected_calibration_error(top1, hits)
     try:
         out["ppl"] = math.exp(mean)
     except OverflowError:  # a finite mean above ~709 nats: the perplexity is beyond float range

@@ -18,7 +18,7 @@ result), ``none``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 DIRECTIONS = ("higher", "lower", "closer_to_real", "none")
 BASELINES = ("real", "gen0", "none")
@@ -44,6 +44,7 @@ class Metric:
     needs: tuple[str, ...] = ()
     source: str = ""     # a derived metric: the metric it is computed from
     relation: str = ""   # a derived metric: a key of RELATIONS
+    signal: bool = False  # a candidate early-warning signal: a row of the time-to-detection table
 
     @property
     def higher_is_better(self) -> bool | None:
@@ -75,6 +76,14 @@ class Registry:
             raise ValueError(f"metric {metric.name!r}: relation {metric.relation!r} of {metric.source!r}")
         self._metrics[metric.name] = metric
         return metric
+
+    def mark_signals(self, names) -> None:
+        """Flag ``names`` as candidate early-warning signals (read together, Holm-adjusted)."""
+        for name in names:
+            self._metrics[name] = replace(self._metrics[name], signal=True)
+
+    def signals(self) -> list[str]:
+        return [m.name for m in self if m.signal]
 
     def families(self) -> list[str]:
         return list(dict.fromkeys(m.family for m in self._metrics.values()))
@@ -119,6 +128,13 @@ for unit, text in (("nll", "mean negative log-likelihood per token (nats)"),
                    ("bpc", "bits per character (Unicode code point after NFC); compares scripts"),
                    ("bpw", "bits per word (textmad words); compares languages")):
     _add(f"heldout_{unit}", "perplexity", "lower", "none", f"held-out real text: {text}", ("model",))
+# calibration, in the same pass: does probability mass concentrate on few tokens before perplexity moves?
+_add("heldout_ece", "perplexity", "lower", "none", "held-out real text: expected calibration error of the "
+     "top-1 next-token prediction, 15 equal-mass bins (adaptive ECE)", ("model",))
+_add("heldout_entropy", "perplexity", "none", "none", "held-out real text: mean entropy of the next-token "
+     "distribution (nats); falling = mass concentrating on few tokens", ("model",))
+_add("heldout_top1", "perplexity", "none", "none", "held-out real text: mean top-1 next-token probability "
+     "(the model's confidence); rising = mass concentrating on few tokens", ("model",))
 for unit, text in (("nll", "mean NLL per token (nats)"), ("ppl", "perplexity"), ("bpb", "bits per byte"),
                    ("bpc", "bits per character"), ("bpw", "bits per word")):
     _add(f"gen0_{unit}", "gen0_perplexity", "closer_to_real", "none",
@@ -237,3 +253,9 @@ _add("mauve", "semantic", "higher", "real", "MAUVE (mauve-text) between the gene
 for _source in ("semantic_distance", "vendi_score"):
     _add(f"{_source}_dist_to_real", "semantic", "lower", "real",
          f"|{_source} - real| / real, real = an equal-size held-out real sample", _sem, _source, "distance")
+
+# The candidate early-warning signals (issue 23: which measurement warns first?): model-based
+# (held-out bits per character, calibration, concentration, the generation-0 model's view of the
+# output), text-based (tail coverage, distinct words, repetition, self-similarity) and semantic.
+METRICS.mark_signals(("heldout_bpc", "heldout_ece", "heldout_entropy", "heldout_top1", "gen0_bpc",
+                      "tail_coverage", "distinct_1", "repeated_4gram_share", "self_bleu", "semantic_distance"))

@@ -290,5 +290,24 @@ def main_compare(args) -> int:
         text += "\n\nDifferences between groups of seeds, change from each run's own gen-000 (Welch t 95% " \
                 "interval, unpaired):\n" + \
             "\n".join(("- " if args.format == "markdown" else "  ") + line for line in between)
+    if args.format in ("table", "markdown"):
+        text += detection_text([str(s) for s in args.sources], args.format)
     emit(text, args.out)
     return 0
+
+
+def detection_text(sources: list[str], fmt: str) -> str:
+    """The time-to-detection section for every group of several seeds among ``sources`` ("" if none)."""
+    from textmad.report.detection import detection_lines, detection_rows, detection_table
+
+    out = ""
+    for group in seed_groups(open_runs([s for s in sources if is_run_dir(Path(s))])):
+        rows = detection_rows(group)
+        if not rows:
+            continue
+        bullet = "- " if fmt == "markdown" else "  "
+        out += (f"\n\nWhich signal warns first, {group_label(group)}: the first generation whose paired change "
+                f"from gen-000 excludes 0 at 95%, Holm-adjusted across the signals shown:\n"
+                + "\n".join(bullet + line for line in detection_lines(rows)) + "\n\n"
+                + render(*detection_table(rows), fmt, keys=2))
+    return out

@@ -22,7 +22,8 @@ from textmad.errors import UserError
 from textmad.io import write_text
 from textmad.rundir import inside
 from textmad.report import fonts, interactive, plots, seeds
-from textmad.report.compare import alignment_warning, comparison_table, seed_groups
+from textmad.report import detection
+from textmad.report.compare import alignment_warning, comparison_table, group_label, seed_groups
 from textmad.report.inspect import mix_summary, same_prompt
 from textmad.report.lost import lost_words
 from textmad.report.rundir import Run, family, gen_name, open_runs, shell_command
@@ -176,6 +177,23 @@ def seeded_blocks(groups: list[list[Run]], out: Path) -> list[Block]:
     return blocks
 
 
+def detection_blocks(groups: list[list[Run]]) -> list[Block]:
+    """Which signal warns first, for each group of several seeds (textmad.report.detection)."""
+    blocks = []
+    for group in groups:
+        rows = detection.detection_rows(group)
+        if not rows:
+            continue
+        header, body = detection.detection_table(rows)
+        blocks += [Block("h2", f"Which signal warns first: {group_label(group)}"),
+                   Block("p", "For each arm and signal, the first generation at which the per-seed change from "
+                              "gen-000 excludes 0 at 95%, Holm-adjusted across the signals shown (paired within "
+                              "seeds: arms of one seed share gen-000); the change there with its t interval.")]
+        blocks += [Block("p", line) for line in detection.detection_lines(rows)]
+        blocks.append(Block("table", header=header, rows=format_rows(header, body)))
+    return blocks
+
+
 def build(runs: list[Run], out: Path, command: str, prompts: int, max_words: int,
           interactive_figures: bool = True) -> list[Block]:
     several = len(runs) > 1
@@ -205,6 +223,7 @@ def build(runs: list[Run], out: Path, command: str, prompts: int, max_words: int
     relative = plots.relative_to_gen0(runs)
     if seeded:
         blocks += seeded_blocks(groups, out)
+        blocks += detection_blocks(groups)
     blocks += [Block("h2", "Metrics against generation" + (": first seed of each recipe" if seeded else "")),
                Block("p", "↑: higher is better, ↓: lower is better, → real: best where real text is; unmarked metrics "
                           "describe without judging. "

@@ -209,7 +209,10 @@ def find_thresholds(sweep: Sweep, series: list[ArmSeries]) -> list[dict]:
                         "high": _json_num(found.high),
                         "shares": [{"real_share": s, "n": c.n, "mean": _json_num(c.mean), "low": _json_num(c.low),
                                     "high": _json_num(c.high)} for s, c in zip(found.shares, found.curve)],
-                        "failed": failed, "sentence": sentence(found, mode, metric, tol, last),
+                        "non_monotone": [{"from": a, "to": b, "beyond_seed_spread": sep} for a, b, sep in found.rises()],
+                        "failed": failed,
+                        "sentence": " ".join(filter(None, (sentence(found, mode, metric, tol, last),
+                                                           stats.non_monotone_note(found, tol)))),
                         "_threshold": found})
     return out
 
