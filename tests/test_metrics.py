@@ -401,7 +401,8 @@ def test_every_metric_is_registered_once_with_a_family_direction_and_baseline():
         assert m.direction in DIRECTIONS and m.baseline in BASELINES
         if m.relation:
             assert m.source in METRICS and METRICS[m.source].family == m.family
-    assert METRICS.families() == ["perplexity", "gen0_perplexity", "tail", "diversity", "formality", "semantic"]
+    assert METRICS.families() == ["perplexity", "gen0_perplexity", "tail", "diversity", "formality", "watermark",
+                                  "semantic"]
     assert METRICS.model_free_families() == ["tail", "diversity", "formality"]
     assert {m.name for m in METRICS.derived("gen0")} == {"tail_drop_vs_gen0", "rest_drop_vs_gen0"}
     assert METRICS["heldout_bpc"].higher_is_better is False and METRICS["distinct_1"].higher_is_better is None
