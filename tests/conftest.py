@@ -9,6 +9,12 @@ from pathlib import Path
 import pytest
 import torch
 
+# submitit binds its log handlers to sys.stdout/sys.stderr when it is first imported. Imported inside a
+# test (the diversity package pulls it in through evaluate), they would hold that test's capture stream,
+# closed after it, and a later sweep test would fail writing to it: import it once, at session start.
+with contextlib.suppress(ImportError):
+    import submitit  # noqa: F401
+
 # Test models are tiny: one intra-op thread per process is as fast alone and avoids the spin-wait
 # slowdown (10x and more) of several multi-threaded processes sharing a couple of cores. Subprocesses
 # get the same through OMP_NUM_THREADS (see subprocess_env), so in- and out-of-process runs compute alike.
