@@ -35,25 +35,6 @@ from textmad.io import write_json
 NOTE_MODEL_FREE = "model-free metrics only (tail, diversity, formality): a corpus or file has no model"
 
 
-def configure_eval(p):
-    p.add_argument("target", help="a run directory, a generation folder, a prepared corpus, or a .txt/.jsonl file")
-    p.add_argument("--arm", metavar="ARM", help="run: only this arm (folder name); generation 0 is always the baseline")
-    p.add_argument("--gen", type=int, metavar="K", help="run: only generation K")
-    p.add_argument("--name", metavar="NAME", help="run: write the results to RUN/eval/NAME/ (default: the UTC time)")
-    p.add_argument("--replace", action="store_true",
-                   help="run: rewrite the run's own metrics.json files and metrics table instead")
-    p.add_argument("--reference", metavar="CORPUS_OR_FILE",
-                   help="file: the tail reference, a prepared corpus (train ranks the words, held-out is the "
-                        "real baseline) or a .txt/.jsonl file")
-    p.add_argument("--language", metavar="xx", help="ISO 639-1 code; files need it for formality "
-                                                    "(runs and corpora know their language)")
-    p.add_argument("--sample-words", type=int, metavar="N",
-                   help="corpus/file: word tokens per equal-size sample (default: the recipe default, 20000)")
-    from textmad.report.tables import add_format_arguments
-
-    add_format_arguments(p)
-
-
 def _texts_from_file(path: Path) -> list[str]:
     """The documents of a .txt/.jsonl/.parquet file, read as `corpus prepare` reads it (one reader)."""
     from textmad.corpus import read_documents
@@ -292,27 +273,3 @@ def _emit(results: dict, args) -> None:
             notes = _notes(record)
             if notes and (len(results) == 1 or label == rd.GEN0):
                 print(f"{label}:\n" + "\n".join(notes))
-
-
-def main_eval(args) -> int:
-    target = Path(args.target)
-    if not target.exists():
-        raise UserError(f"{target}: no such file or directory")
-    if _is_corpus(target):
-        from textmad.corpus.prepare import load_prepared
-        from textmad.evaluate.score import score_corpus
-
-        scores = score_corpus(load_prepared(target), _file_cfg(args), args.language)
-        scores.info["notes"] = [NOTE_MODEL_FREE]
-        results = {str(target): scores.record()}
-    elif target.is_dir() and (rd.is_run_dir(target) or (target / rd.SAMPLES).exists()):
-        results = _run_or_generation(target, args)
-    elif target.is_dir():
-        raise UserError(f"{target}: not a run directory ({rd.RECIPE} + {rd.GEN0}/), a generation folder "
-                        f"({rd.SAMPLES}) or a prepared corpus (manifest.json)")
-    else:
-        scores = _score_file(target, args)
-        scores.info["notes"] = [NOTE_MODEL_FREE]
-        results = {str(target): scores.record()}
-    _emit(results, args)
-    return 0
