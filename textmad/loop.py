@@ -50,7 +50,7 @@ from textmad import rundir
 from textmad.errors import UserError
 from textmad.io import write_json, write_jsonl, write_text
 from textmad.mix import ArmPlan, build_mix, derive_seed, plan_arms
-from textmad.recipe import Recipe, check_folder_name, dump_yaml, load_recipe, to_dict
+from textmad.recipe import Recipe, dump_yaml, to_dict
 from textmad.progress import RunProgress
 from textmad.rundir import DONE, GEN0, TRACKERS, gen_dir, gen_name, inside, is_done, read_gen_json, read_gen_jsonl
 

@@ -42,7 +42,7 @@ from textmad.errors import UserError
 from textmad.io import write_json, write_text
 from textmad.report.rundir import is_number, metric_columns
 from textmad.rundir import GEN0, gen_dir, is_done
-from textmad.recipe import (SweepConfig, Recipe, arm_name, dump_yaml, load_recipe, sweep_arm,
+from textmad.recipe import (SweepConfig, Recipe, arm_name, load_recipe, sweep_arm,
                             threshold_metric, to_dict)
 
 # ---------------------------------------------------------------- seeds and grid points

@@ -23,7 +23,6 @@ import sys
 from textmad import stats
 from textmad.errors import UserError
 from textmad.report.rundir import Run, gen_name, is_number, is_run_dir, open_runs
-from textmad.report.tables import add_format_arguments, emit, render
 
 
 # The columns, each a registered metric that means the same across tokenizers, sizes and scripts:

@@ -15,7 +15,6 @@ a file. Text is wrapped at whitespace only, so Bengali (or any) graphemes are ne
 """
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from dataclasses import dataclass
