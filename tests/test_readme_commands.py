@@ -66,7 +66,7 @@ def sized(argv: list[str]) -> list[str]:
         extra = tiny_overrides(argv[1])
         if argv[0] == "sweep" or "sweep" in load_recipe(argv[1], []).name:
             extra += ["seeds=[0,1]", "sweep.real_share=[0,0.5]"]
-        return argv + extra
+        return argv[:2] + extra + argv[2:]  # before the options: `--print-commands` takes an optional value
     return argv
 
 
