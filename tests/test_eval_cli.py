@@ -149,3 +149,18 @@ def test_eval_bad_jsonl_is_a_clean_error(tmp_path, capsys):
     assert main(["eval", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "bad.jsonl:2" in err and "int" in err and "Traceback" not in err
+
+
+def test_eval_file_against_a_builtin_corpus_by_name(run_dir, tmp_path, capsys, monkeypatch):
+    """`--reference lee-en` names a built-in corpus: it is prepared into the cache (here tmp_path/prepared)."""
+    monkeypatch.chdir(tmp_path)
+    samples = run_dir / "replace" / "gen-001" / "samples.jsonl"
+    assert main(["eval", str(samples), "--reference", "lee-en", "--sample-words", "300", "--format", "json"]) == 0
+    (out,) = json.loads(capsys.readouterr().out).values()
+    assert out["evaluation"]["tail_reference"]["reference"] == "lee-en: train split"
+    assert list((tmp_path / "prepared").glob("lee-en-*/manifest.json"))
+    assert main(["eval", str(samples), "--reference", "lee-en"]) == 0  # default 20,000-word samples: too few words
+    assert "fewer than the 20,000-word samples" in capsys.readouterr().err
+    assert main(["eval", str(samples), "--reference", "lee-enn"]) == 2
+    err = capsys.readouterr().err
+    assert "not a built-in corpus" in err and "lee-en" in err

@@ -69,3 +69,6 @@ def test_the_tiny_report_says_what_its_table_says(tiny_run, tmp_path):
     paths, _ = write_report([run], tmp_path / "report", "textmad report RUN", interactive_figures=False)
     text = paths["md"].read_text(encoding="utf-8")
     assert "the tail goes first" not in text and lines[0] in text
+    pngs = sorted((tmp_path / "report" / "plots").glob("*.png"))
+    widths = {png.name: int.from_bytes(png.read_bytes()[16:20], "big") for png in pngs}  # the PNG header's width
+    assert any(name.startswith("lost-") for name in widths) and min(widths.values()) >= 1000, widths

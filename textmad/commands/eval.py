@@ -15,8 +15,8 @@ def configure_eval(p):
     p.add_argument("--replace", action="store_true",
                    help="run: rewrite the run's own metrics.json files and metrics table instead")
     p.add_argument("--reference", metavar="CORPUS_OR_FILE",
-                   help="file: the tail reference, a prepared corpus (train ranks the words, held-out is the "
-                        "real baseline) or a .txt/.jsonl file")
+                   help="file: the tail reference, a built-in corpus name (prepared into the cache) or a prepared "
+                        "corpus (train ranks the words, held-out is the real baseline), or a .txt/.jsonl file")
     p.add_argument("--language", metavar="xx", help="ISO 639-1 code; files need it for formality "
                                                     "(runs and corpora know their language)")
     p.add_argument("--sample-words", type=int, metavar="N",

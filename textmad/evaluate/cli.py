@@ -25,12 +25,14 @@ from __future__ import annotations
 import datetime
 import json
 import shutil
+import sys
 import textwrap
 from pathlib import Path
 
 from textmad import rundir as rd
 from textmad.errors import UserError
 from textmad.io import write_json
+from textmad.text import words
 
 NOTE_MODEL_FREE = "model-free metrics only (tail, diversity, formality): a corpus or file has no model"
 
@@ -59,6 +61,19 @@ def _file_cfg(args):
     return cfg
 
 
+def _builtin_corpus(name: str) -> Path:
+    """A built-in corpus named on the command line, prepared into the cache (as `corpus stats` does)."""
+    from textmad.corpus import list_corpora
+    from textmad.corpus.prepare import prepare
+    from textmad.recipe import CorpusConfig
+
+    names = [card.name for card in list_corpora()]
+    if name not in names:
+        raise UserError(f"--reference {name}: no such file or directory, and not a built-in corpus "
+                        f"({', '.join(names)})")
+    return prepare(CorpusConfig(name=name)).dir
+
+
 def _is_corpus(path: Path) -> bool:
     return path.is_dir() and (path / "manifest.json").exists()
 
@@ -70,11 +85,16 @@ def _score_file(target: Path, args):
     if not texts:
         raise UserError(f"{target}: no documents")
     cfg, language = _file_cfg(args), args.language or ""
+    total = sum(len(words(t)) for t in texts)
+    if total < cfg.tail.sample_words:
+        print(f"note: {target} has {total:,} words, fewer than the {cfg.tail.sample_words:,}-word samples, so the "
+              f"sample-based metrics are n/a; give --sample-words {total // 100 * 100 if total >= 100 else 100} "
+              f"(at most {total:,})", file=sys.stderr)
     pool, real, label, real_label = None, None, "none", "none"
     if args.reference:
         ref_path = Path(args.reference)
         if not ref_path.exists():
-            raise UserError(f"--reference {ref_path}: no such file or directory")
+            ref_path = _builtin_corpus(args.reference)
         if ref_path.resolve() == target.resolve():
             raise UserError(f"--reference {ref_path}: a file cannot be its own tail reference (head coverage "
                             f"would be 1.0 by construction); give a prepared corpus or another file")
