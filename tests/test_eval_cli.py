@@ -52,9 +52,14 @@ def run_dir(tmp_path_factory):
 
 def test_eval_run_writes_beside_the_run_and_replace_rewrites_it(run_dir, capsys):
     """A run directory is the record of what happened: eval writes RUN/eval/NAME/ unless --replace."""
+    import transformers
+
     before = {p: p.read_bytes() for p in run_dir.rglob("metrics.json")}
+    transformers.utils.logging.enable_progress_bar()
     assert main(["eval", str(run_dir), "--name", "again", "--format", "json",
                  "--out", str(run_dir.parent / "eval.json")]) == 0
+    # Hugging Face's loading bars are silenced, as README says (one bar per model folder otherwise)
+    assert not transformers.utils.logging.is_progress_bar_enabled()
     assert {p: p.read_bytes() for p in run_dir.rglob("metrics.json") if "eval" not in p.parts} == before
     assert not (run_dir / "metrics.csv").exists()
     out = run_dir / "eval" / "again"

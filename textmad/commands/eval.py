@@ -39,6 +39,9 @@ def main_eval(args) -> int:
         scores.info["notes"] = [NOTE_MODEL_FREE]
         results = {str(target): scores.record()}
     elif target.is_dir() and (rd.is_run_dir(target) or (target / rd.SAMPLES).exists()):
+        from textmad.progress import quiet_libraries
+
+        quiet_libraries()  # one "Loading weights" bar per model folder otherwise, as `run` silences them
         results = _run_or_generation(target, args)
     elif target.is_dir():
         raise UserError(f"{target}: not a run directory ({rd.RECIPE} + {rd.GEN0}/), a generation folder "
