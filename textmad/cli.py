@@ -94,6 +94,10 @@ def missing_extra(error: ModuleNotFoundError) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    # OpenMP threads that wait by spinning take the cores other processes need, and each other's on a busy
+    # machine; waiting passively does not change a result (benchmarks/bench_threads.py measures the time).
+    # Set before any verb imports torch; an explicit OMP_WAIT_POLICY wins.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     verb = next((a for a in argv if not a.startswith("-")), None)
     parser = build_parser(verb if verb in VERBS else None)
     args, extra = parser.parse_known_args(argv)
