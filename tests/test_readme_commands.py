@@ -66,7 +66,10 @@ def sized(argv: list[str]) -> list[str]:
         extra = tiny_overrides(argv[1])
         if argv[0] == "sweep" or "sweep" in load_recipe(argv[1], []).name:
             extra += ["seeds=[0,1]", "sweep.real_share=[0,0.5]"]
-        return argv[:2] + extra + argv[2:]  # before the options: `--print-commands` takes an optional value
+        overrides = [a for a in argv[2:] if "=" in a and not a.startswith("-")]
+        options = [a for a in argv[2:] if a not in overrides]
+        # after README's own overrides (the sizes win), before the options (`--print-commands` takes a value)
+        return argv[:2] + overrides + extra + options
     return argv
 
 
