@@ -52,9 +52,14 @@ def run_dir(tmp_path_factory):
 
 def test_eval_run_writes_beside_the_run_and_replace_rewrites_it(run_dir, capsys):
     """A run directory is the record of what happened: eval writes RUN/eval/NAME/ unless --replace."""
+    import transformers
+
     before = {p: p.read_bytes() for p in run_dir.rglob("metrics.json")}
+    transformers.utils.logging.enable_progress_bar()
     assert main(["eval", str(run_dir), "--name", "again", "--format", "json",
                  "--out", str(run_dir.parent / "eval.json")]) == 0
+    # Hugging Face's loading bars are silenced, as README says (one bar per model folder otherwise)
+    assert not transformers.utils.logging.is_progress_bar_enabled()
     assert {p: p.read_bytes() for p in run_dir.rglob("metrics.json") if "eval" not in p.parts} == before
     assert not (run_dir / "metrics.csv").exists()
     out = run_dir / "eval" / "again"
@@ -149,3 +154,18 @@ def test_eval_bad_jsonl_is_a_clean_error(tmp_path, capsys):
     assert main(["eval", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "bad.jsonl:2" in err and "int" in err and "Traceback" not in err
+
+
+def test_eval_file_against_a_builtin_corpus_by_name(run_dir, tmp_path, capsys, monkeypatch):
+    """`--reference lee-en` names a built-in corpus: it is prepared into the cache (here tmp_path/prepared)."""
+    monkeypatch.chdir(tmp_path)
+    samples = run_dir / "replace" / "gen-001" / "samples.jsonl"
+    assert main(["eval", str(samples), "--reference", "lee-en", "--sample-words", "300", "--format", "json"]) == 0
+    (out,) = json.loads(capsys.readouterr().out).values()
+    assert out["evaluation"]["tail_reference"]["reference"] == "lee-en: train split"
+    assert list((tmp_path / "prepared").glob("lee-en-*/manifest.json"))
+    assert main(["eval", str(samples), "--reference", "lee-en"]) == 0  # default 20,000-word samples: too few words
+    assert "fewer than the 20,000-word samples" in capsys.readouterr().err
+    assert main(["eval", str(samples), "--reference", "lee-enn"]) == 2
+    err = capsys.readouterr().err
+    assert "not a built-in corpus" in err and "lee-en" in err

@@ -151,23 +151,23 @@ def test_missing_recipe_names_the_shipped_ones(tmp_path):
 
 
 def test_os_error_on_a_user_path_is_an_error_not_a_traceback(monkeypatch):
-    import textmad.commands
+    import textmad.commands.ls
 
     def fail(args):
         raise NotADirectoryError(20, "Not a directory", "/some/file/out")
 
-    monkeypatch.setattr(textmad.commands, "main_ls", fail)
+    monkeypatch.setattr(textmad.commands.ls, "main_ls", fail)
     status, out, err = run_textmad("ls")
     assert status == 2 and err == "textmad ls: error: /some/file/out: Not a directory\n"
 
 
 def test_os_error_without_a_path_keeps_its_traceback(monkeypatch):
-    import textmad.commands
+    import textmad.commands.ls
 
     def fail(args):
         raise OSError("a bug, not a user's path")
 
-    monkeypatch.setattr(textmad.commands, "main_ls", fail)
+    monkeypatch.setattr(textmad.commands.ls, "main_ls", fail)
     with pytest.raises(OSError, match="a bug"):
         run_textmad("ls")
 

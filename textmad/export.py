@@ -22,19 +22,6 @@ MARKER = ".textmad-export.json"  # written into every export: a later export may
 CONFIGS = {"samples": rundir.SAMPLES, "train_mix": rundir.TRAIN_MIX}
 
 
-def configure_export(p) -> None:
-    p.add_argument("run", help="a run directory (RUN, written by `textmad run`)")
-    p.add_argument("--to", required=True, metavar="DIR",
-                   help="the dataset folder to write: new, empty, or an earlier export (replaced)")
-    p.add_argument("--arm", action="append", default=None, metavar="ARM",
-                   help="only this arm (repeatable; generation 0 is shared by every arm); default: all")
-    p.add_argument("--generation", type=int, action="append", default=None, metavar="K",
-                   help="only generation K (repeatable); default: every finished generation")
-    p.add_argument("--push-to-hub", default=None, metavar="REPO",
-                   help="then upload the folder to the Hugging Face dataset repo REPO (needs a token and network)")
-    p.add_argument("--private", action="store_true", help="with --push-to-hub: create the repo private")
-
-
 def split_name(arm: str | None, k: int) -> str:
     return re.sub(r"\W", "_", rundir.GEN0 if k == 0 else f"{arm}_{rundir.gen_name(k)}", flags=re.ASCII)
 

@@ -56,7 +56,7 @@ def gensim_test_file(name: str) -> tuple[Path, str]:
     spec = importlib.util.find_spec("gensim")
     if spec is None or not spec.submodule_search_locations:
         raise UserError(f"this corpus reads a test file shipped with gensim, which is not installed; "
-                        f"install it with: pip install gensim=={GENSIM_VERSION}")
+                        f"it comes with the 'corpora' extra: pip install 'textmad[corpora]' (gensim=={GENSIM_VERSION})")
     version = importlib.metadata.version("gensim")
     if version != GENSIM_VERSION:
         raise UserError(f"this corpus is pinned to the test file shipped in gensim {GENSIM_VERSION} "

@@ -25,35 +25,16 @@ from __future__ import annotations
 import datetime
 import json
 import shutil
+import sys
 import textwrap
 from pathlib import Path
 
 from textmad import rundir as rd
 from textmad.errors import UserError
 from textmad.io import write_json
+from textmad.text import words
 
 NOTE_MODEL_FREE = "model-free metrics only (tail, diversity, formality): a corpus or file has no model"
-
-
-def configure_eval(p):
-    p.add_argument("target", help="a run directory, a generation folder, a prepared corpus, or a .txt/.jsonl file")
-    p.add_argument("--arm", metavar="ARM", help="run: only this arm (folder name); generation 0 is always the baseline")
-    p.add_argument("--gen", type=int, metavar="K", help="run: only generation K")
-    p.add_argument("--name", metavar="NAME", help="run: write the results to RUN/eval/NAME/ (default: the UTC time)")
-    p.add_argument("--replace", action="store_true",
-                   help="run: rewrite the run's own metrics.json files and metrics table instead")
-    p.add_argument("--reference", metavar="CORPUS_OR_FILE",
-                   help="file: the tail reference, a prepared corpus (train ranks the words, held-out is the "
-                        "real baseline) or a .txt/.jsonl file")
-    p.add_argument("--language", metavar="xx", help="ISO 639-1 code; files need it for formality "
-                                                    "(runs and corpora know their language)")
-    p.add_argument("--sample-words", type=int, metavar="N",
-                   help="corpus/file: word tokens per equal-size sample (default: the recipe default, 20000)")
-    p.add_argument("--metrics", metavar="FAMILY,...",  # issue 26: recompute families a run was made without
-                   help="run: only these metric families (comma-separated, e.g. semantic; default: the run's recipe's)")
-    from textmad.report.tables import add_format_arguments
-
-    add_format_arguments(p)
 
 
 def _texts_from_file(path: Path) -> list[str]:
@@ -80,6 +61,19 @@ def _file_cfg(args):
     return cfg
 
 
+def _builtin_corpus(name: str) -> Path:
+    """A built-in corpus named on the command line, prepared into the cache (as `corpus stats` does)."""
+    from textmad.corpus import list_corpora
+    from textmad.corpus.prepare import prepare
+    from textmad.recipe import CorpusConfig
+
+    names = [card.name for card in list_corpora()]
+    if name not in names:
+        raise UserError(f"--reference {name}: no such file or directory, and not a built-in corpus "
+                        f"({', '.join(names)})")
+    return prepare(CorpusConfig(name=name)).dir
+
+
 def _is_corpus(path: Path) -> bool:
     return path.is_dir() and (path / "manifest.json").exists()
 
@@ -91,11 +85,16 @@ def _score_file(target: Path, args):
     if not texts:
         raise UserError(f"{target}: no documents")
     cfg, language = _file_cfg(args), args.language or ""
+    total = sum(len(words(t)) for t in texts)
+    if total < cfg.tail.sample_words:
+        print(f"note: {target} has {total:,} words, fewer than the {cfg.tail.sample_words:,}-word samples, so the "
+              f"sample-based metrics are n/a; give --sample-words {total // 100 * 100 if total >= 100 else 100} "
+              f"(at most {total:,})", file=sys.stderr)
     pool, real, label, real_label = None, None, "none", "none"
     if args.reference:
         ref_path = Path(args.reference)
         if not ref_path.exists():
-            raise UserError(f"--reference {ref_path}: no such file or directory")
+            ref_path = _builtin_corpus(args.reference)
         if ref_path.resolve() == target.resolve():
             raise UserError(f"--reference {ref_path}: a file cannot be its own tail reference (head coverage "
                             f"would be 1.0 by construction); give a prepared corpus or another file")
@@ -246,7 +245,7 @@ def _run_or_generation(target: Path, args) -> dict:
         raise UserError(f"{run_dir}: a run is writing this directory ({rd.lock_holder(run_dir)}); "
                         f"--replace waits until it ends (without --replace, results go to {run_dir}/eval/)")
     scorer = _RunScorer(run_dir, args.language)
-    if getattr(args, "metrics", None):  # issue 26
+    if getattr(args, "metrics", None):
         scorer.recipe.evaluate.metrics = _families(args.metrics, scorer.language)
     gens = _generations(run_dir, scorer.recipe, only_arm, only_gen)
     if not gens:
@@ -312,27 +311,3 @@ def _emit(results: dict, args) -> None:
             notes = _notes(record)
             if notes and (len(results) == 1 or label == rd.GEN0):
                 print(f"{label}:\n" + "\n".join(notes))
-
-
-def main_eval(args) -> int:
-    target = Path(args.target)
-    if not target.exists():
-        raise UserError(f"{target}: no such file or directory")
-    if _is_corpus(target):
-        from textmad.corpus.prepare import load_prepared
-        from textmad.evaluate.score import score_corpus
-
-        scores = score_corpus(load_prepared(target), _file_cfg(args), args.language)
-        scores.info["notes"] = [NOTE_MODEL_FREE]
-        results = {str(target): scores.record()}
-    elif target.is_dir() and (rd.is_run_dir(target) or (target / rd.SAMPLES).exists()):
-        results = _run_or_generation(target, args)
-    elif target.is_dir():
-        raise UserError(f"{target}: not a run directory ({rd.RECIPE} + {rd.GEN0}/), a generation folder "
-                        f"({rd.SAMPLES}) or a prepared corpus (manifest.json)")
-    else:
-        scores = _score_file(target, args)
-        scores.info["notes"] = [NOTE_MODEL_FREE]
-        results = {str(target): scores.record()}
-    _emit(results, args)
-    return 0

@@ -231,7 +231,7 @@ def survival_plot(run: Run, survival: dict[str, list[tuple[int, int]]], path: Pa
     if not any(survival.values()):
         return None
     colors = arm_colors([run])
-    fig, ax = plt.subplots(figsize=(5.5, 3.6), layout="constrained")
+    fig, ax = plt.subplots(figsize=(7.5, 3.6), layout="constrained")
     for arm, points in survival.items():
         if points:
             xs, ys = zip(*points)

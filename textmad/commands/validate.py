@@ -1,11 +1,10 @@
-"""`textmad validate` and `textmad ls`: the verbs that only read recipes and corpus cards."""
+"""`textmad validate RECIPE... [KEY=VALUE ...]`: load and check recipes; `--keys`: every recipe key."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from textmad.errors import UserError
-from textmad.recipe import SHIPPED_RECIPES, describe, dump_yaml, load_recipe
+from textmad.recipe import describe, dump_yaml, load_recipe
 
 
 def configure_validate(p):
@@ -49,29 +48,4 @@ def main_validate(args) -> int:
         else:
             print(f"# {path}: valid; resolved recipe follows")
             print(dump_yaml(recipe))
-    return 0
-
-
-def recipe_summary(path: Path) -> str:
-    """The recipe's description: its first comment line that is not the launch command."""
-    for line in path.read_text(encoding="utf-8").splitlines():
-        text = line.lstrip("# ").strip()
-        if line.startswith("#") and text and not text.startswith(("textmad ", "accelerate ")):
-            return text
-    return ""
-
-
-def configure_ls(p):
-    p.add_argument("--recipes-dir", default=str(SHIPPED_RECIPES), help="where to look for recipes")
-
-
-def main_ls(args) -> int:
-    from textmad.corpus import list_corpora
-
-    print("recipes:")
-    for path in sorted(Path(args.recipes_dir).glob("*.yaml")):
-        print(f"  {path.stem:<28} {recipe_summary(path)}")
-    print("corpora:")
-    for card in list_corpora():
-        print(f"  {card.name:<28} [{card.language}] {card.summary}")
     return 0
