@@ -31,7 +31,7 @@ def configure_watermark(p):
     c.add_argument("--metrics", default=",".join(COST_METRICS), metavar="M,M",
                    help=f"registered metrics to compare (default {','.join(COST_METRICS)})")
     add_format_arguments(c)
-    s = sub.add_parser("summary", help="per arm and generation, mean and 95% interval over seeds of the "
+    s = sub.add_parser("summary", help="per arm and generation, mean and 95%% interval over seeds of the "
                                        "detection, radioactivity and filter figures")
     s.add_argument("runs", nargs="+", help="run directories (one per seed) or a folder of seed-S run directories")
     s.add_argument("--metrics", default=",".join(SUMMARY_METRICS), metavar="M,M", help="registered metrics to show")
