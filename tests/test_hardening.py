@@ -212,3 +212,15 @@ def test_a_refused_start_names_the_holder_even_before_it_wrote_its_record(tmp_pa
     finally:
         writer.join()
         os.close(fd)
+
+
+def test_a_key_added_after_a_run_at_its_default_is_no_difference():
+    """Resume and the sweep summary compare stored recipes with today's: a key textmad gained since,
+    at its default, changes nothing the run did; set to anything else, it is a difference."""
+    from textmad.recipe import recipe_differences
+
+    stored = {"seed": 0, "loop": {"generations": 2}}
+    assert recipe_differences(stored, {"seed": 0, "loop": {"generations": 2, "filter": {"kind": "none"}}}) == []
+    assert recipe_differences(stored, {"seed": 0, "loop": {"generations": 2, "filter": {"kind": "ration"}}}) \
+        == ["loop.filter.kind: (absent) -> 'ration'"]
+    assert recipe_differences(stored, {"seed": 0, "loop": {"generations": 3}}) == ["loop.generations: 2 -> 3"]

@@ -32,12 +32,22 @@ def _ignored(key: str, ignore) -> bool:
     return key in LOCATION_KEYS or any(key == k or (k.endswith(".") and key.startswith(k)) for k in ignore)
 
 
+def _defaults() -> dict:
+    from textmad.recipe.schema import Recipe, to_dict
+
+    return flatten(to_dict(Recipe()))
+
+
 def recipe_differences(stored: dict, current: dict, ignore=()) -> list[str]:
     """'key: stored -> current' for every dotted key whose value differs between two recipe mappings
     (``to_dict`` or a stored recipe.yaml). Location keys never count; nor do the keys in ``ignore``
-    (a name, or a prefix ending in '.' for a whole section): SEED_KEYS, SWEEP_KEYS. NaN equals NaN."""
+    (a name, or a prefix ending in '.' for a whole section): SEED_KEYS, SWEEP_KEYS. NaN equals NaN.
+    A key the stored recipe lacks and the current one holds at its default is no difference: the key
+    was added to textmad after the run, and at its default it changes nothing the run did."""
     old, new = flatten(stored), flatten(current)
-    keys = sorted(k for k in set(old) | set(new) if not _ignored(k, ignore))
+    defaults = _defaults() if set(new) - set(old) else {}
+    keys = sorted(k for k in set(old) | set(new) if not _ignored(k, ignore)
+                  and not (k not in old and k in defaults and _same(new[k], defaults[k])))
     missing = object()
     return [f"{k}: {old.get(k, missing)!r} -> {new.get(k, missing)!r}".replace(repr(missing), "(absent)")
             for k in keys if not _same(old.get(k, missing), new.get(k, missing))]
