@@ -95,7 +95,7 @@ def test_without_apt_get_the_debian_parts_are_skipped_in_one_line(tmp_path):
     skipped = [line for line in lines if "skipped the Debian corpora" in line]
     assert len(skipped) == 1 and "English recipes" in skipped[0]
     assert not any("install-debian-corpora" in line for line in lines)
-    assert any("pip install -e .[corpora,report,gguf]" in line for line in lines)
+    assert any("pip install -e .[corpora,report,gguf,cluster]" in line for line in lines)
 
 
 def test_unknown_option_is_refused():
