@@ -13,7 +13,7 @@ import torch
 # test (the diversity package pulls it in through evaluate), they would hold that test's capture stream,
 # closed after it, and a later sweep test would fail writing to it: import it once, at session start.
 with contextlib.suppress(ImportError):
-    import submitit  # noqa: F401
+    import submitit  # noqa: F401  (imported for its side effect)
 
 # Test models are tiny: one intra-op thread per process is as fast alone and avoids the spin-wait
 # slowdown (10x and more) of several multi-threaded processes sharing a couple of cores. Subprocesses

@@ -194,7 +194,6 @@ def test_failed_prepare_leaves_the_previous_folder_intact(tmp_path):
 def test_killed_and_failed_preparations_leave_nothing_behind(tmp_path):
     import subprocess
     import sys
-    import time
 
     from conftest import subprocess_env
 

@@ -9,7 +9,6 @@ import shutil
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 from conftest import ROOT
 from textmad.commands.ls import requirements

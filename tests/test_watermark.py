@@ -3,7 +3,6 @@ transformers, detection on a tiny model, the wrong key, the filters and their pr
 radioactivity, the CLI on a run and on a file, and bad inputs."""
 from __future__ import annotations
 
-import copy
 import math
 
 import pytest
@@ -15,7 +14,6 @@ from conftest import TINY, location_overrides, run_textmad
 from fixtures import lee_lines
 from textmad import generate as G
 from textmad import watermark as W
-from textmad.errors import UserError
 from textmad.io import read_json, read_jsonl
 from textmad.recipe import RecipeError, WatermarkConfig, load_recipe
 
