@@ -181,10 +181,15 @@ _add("repeated_4gram_share", "diversity", "closer_to_real", "real", "share of sa
 _add("doc_len_mean", "diversity", "none", "none", "mean document length in words")
 _add("doc_len_std", "diversity", "none", "none", "standard deviation of document length in words")
 # The distance-to-real views of the distribution metrics that the collapse story reads.
+def _dist_to_real(source: str, needs=("real",)) -> None:
+    """The distance-to-real view of a distribution metric: |x - real| / real, lower is better."""
+    _add(f"{source}_dist_to_real", METRICS[source].family, "lower", "real",
+         f"|{source} - real| / real, real = an equal-size held-out real sample", needs, source, "distance")
+
+
 for _source in ("unseen_mass", "zipf_exponent", "distinct_1", "distinct_4", "entropy_1", "compression_ratio",
                 "self_bleu", "repeated_4gram_share"):
-    _add(f"{_source}_dist_to_real", METRICS[_source].family, "lower", "real",
-         f"|{_source} - real| / real, real = an equal-size held-out real sample", ("real",), _source, "distance")
+    _dist_to_real(_source)
 
 # formality: register descriptions, each language its own measures
 _lang = ("language",)
@@ -210,7 +215,7 @@ _add("honorific_share", "formality", "none", "real", "Bengali: honorific apni / 
 _add("honorific_share_drift", "formality", "none", "real", "honorific_share minus that of the real sample",
      _lang + ("real",), "honorific_share", "difference")
 
-# issue 24: watermark detection, radioactivity and the loop's filter (textmad.watermark); recorded
+# watermark detection, radioactivity and the loop's filter (textmad.watermark); recorded
 # only by runs that watermark somewhere (generate.watermark.enabled or an arm's watermark)
 _wm = ("model",)  # the model's tokenizer and the recipe's key
 _add("watermark_tpr", "watermark", "higher", "none", "share of the generation's samples flagged (exact binomial "
@@ -241,7 +246,7 @@ for _name, _text in (("pool", "documents the filter judged (the planned mix)"),
                      ("synthetic_share", "share of synthetic documents in the trained mix (true origin)")):
     _add(f"filter_{_name}", "watermark", "none", "none", f"loop.filter: {_text}")
 
-# semantic (issue 26): sentence embeddings of equal-size generated and held-out real samples (evaluate/semantic.py);
+# semantic: sentence embeddings of equal-size generated and held-out real samples (evaluate/semantic.py);
 # English uses all-MiniLM-L6-v2 (extra textmad[semantic]), other languages generation 0's hidden states
 _sem = ("gen0_model", "real")
 _add("semantic_distance", "semantic", "closer_to_real", "real", "mean pairwise cosine distance of the sample's "
@@ -251,8 +256,7 @@ _add("vendi_score", "semantic", "closer_to_real", "real", "Vendi score of the sa
 _add("mauve", "semantic", "higher", "real", "MAUVE (mauve-text) between the generated sample's and an equal-size "
      "held-out real sample's sentence embeddings: 1 = indistinguishable, towards 0 = apart", _sem)
 for _source in ("semantic_distance", "vendi_score"):
-    _add(f"{_source}_dist_to_real", "semantic", "lower", "real",
-         f"|{_source} - real| / real, real = an equal-size held-out real sample", _sem, _source, "distance")
+    _dist_to_real(_source, _sem)
 
 # The candidate early-warning signals (issue 23: which measurement warns first?): model-based
 # (held-out bits per character, calibration, concentration, the generation-0 model's view of the
