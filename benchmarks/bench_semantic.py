@@ -24,16 +24,9 @@ from textmad.corpus import prepare
 from textmad.evaluate import semantic as sm
 from textmad.recipe import CorpusConfig
 
+from bench_metrics import median_time as timed  # one timing helper for the benchmarks (same folder)
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def timed(fn, repeats: int) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), out
 
 
 def main() -> None:
