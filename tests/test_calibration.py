@@ -65,3 +65,13 @@ def test_calibration_does_not_depend_on_the_window_or_batch(tiny):
     b = perplexity(model, tokenizer, texts, window=32, stride=16, batch_size=7)
     for key in ("ece", "entropy", "top1", "nll"):
         assert a[key] == pytest.approx(b[key], rel=1e-6)
+
+
+def test_calibration_off_leaves_the_perplexity_unchanged(tiny):
+    model, tokenizer = tiny
+    texts = list(lee_lines())[:4]
+    on = perplexity(model, tokenizer, texts, window=32, stride=16, batch_size=2)
+    off = perplexity(model, tokenizer, texts, window=32, stride=16, batch_size=2, calibration=False)
+    assert {k: off[k] for k in ("ece", "entropy", "top1")} == {"ece": None, "entropy": None, "top1": None}
+    assert {k: v for k, v in off.items() if k not in ("ece", "entropy", "top1")} == \
+        {k: v for k, v in on.items() if k not in ("ece", "entropy", "top1")}

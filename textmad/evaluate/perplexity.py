@@ -32,7 +32,7 @@ the top-1 prediction with ``ECE_BINS`` equal-mass bins (Nixon et al. 2019, "adap
 by confidence and cut into bins of equal count, so no bin is empty and the many confident tokens do
 not share one bin): sum over bins of (bin tokens / all tokens) x |accuracy - mean confidence|.
 
-API: ``perplexity(model, tokenizer, texts, window, stride, batch_size=8, accelerator=None)`` ->
+API: ``perplexity(model, tokenizer, texts, window, stride, batch_size=8, accelerator=None, calibration=True)`` ->
 ``{"nll", "ppl", "bpb", "bpc", "bpw", "ece", "entropy", "top1", "tokens", "bytes", "chars", "words"}``
 (figures None when no token was scored).
 """
@@ -109,7 +109,8 @@ def text_units(text: str) -> tuple[int, int, int]:
 
 
 @torch.no_grad()
-def _sums(model, tokenizer, texts, window, stride, batch_size, device) -> tuple[list[float], torch.Tensor, torch.Tensor]:
+def _sums(model, tokenizer, texts, window, stride, batch_size, device,
+          calibration: bool = True) -> tuple[list[float], torch.Tensor, torch.Tensor]:
     """([total NLL, scored tokens, bytes, chars, words, entropy sum], top-1 probabilities, top-1 hits)
     of ``texts``."""
     start = _start(tokenizer)
@@ -154,10 +155,11 @@ def _sums(model, tokenizer, texts, window, stride, batch_size, device) -> tuple[
                               ignore_index=-100, reduction="sum")
         total_nll += nll.double()
         total_tokens += int((targets != -100).sum())
-        entropy, confidence, hit = _calibration(logits, targets)
-        total_entropy += entropy
-        top1.append(confidence)
-        hits.append(hit)
+        if calibration:
+            entropy, confidence, hit = _calibration(logits, targets)
+            total_entropy += entropy
+            top1.append(confidence)
+            hits.append(hit)
     model.train(was_training)
     top1 = torch.cat(top1) if top1 else torch.zeros(0)
     hits = torch.cat(hits) if hits else torch.zeros(0, dtype=torch.bool)
@@ -171,9 +173,10 @@ def _device(model, accelerator):
 
 
 def perplexity(model, tokenizer, texts: list[str], window: int, stride: int, batch_size: int = 8,
-               accelerator=None) -> dict:
+               accelerator=None, calibration: bool = True) -> dict:
     """{nll, ppl, bpb, bpc, bpw, ece, entropy, top1, tokens, bytes, chars, words} of ``model`` on ``texts``
-    (module docstring)."""
+    (module docstring); ``calibration=False`` skips ece, entropy and top1 (None), which need a softmax over
+    the vocabulary at every scored token."""
     if window < 2:
         raise ValueError(f"perplexity window = {window}; it needs at least 2 tokens")
     if not 1 <= stride <= window:
@@ -183,13 +186,13 @@ def perplexity(model, tokenizer, texts: list[str], window: int, stride: int, bat
         from accelerate.utils import gather_object
 
         with accelerator.split_between_processes(list(texts)) as shard:
-            sums, top1, hits = _sums(model, tokenizer, shard, window, stride, batch_size, device)
+            sums, top1, hits = _sums(model, tokenizer, shard, window, stride, batch_size, device, calibration)
         sums = accelerator.reduce(torch.tensor(sums, dtype=torch.float64, device=device), reduction="sum").tolist()
         # every process's per-token confidences (variable counts): the equal-mass bins need them all
         top1 = torch.cat([torch.as_tensor(t) for t in gather_object([top1.tolist()])])
         hits = torch.cat([torch.as_tensor(h) for h in gather_object([hits.tolist()])])
     else:
-        sums, top1, hits = _sums(model, tokenizer, texts, window, stride, batch_size, device)
+        sums, top1, hits = _sums(model, tokenizer, texts, window, stride, batch_size, device, calibration)
     nll, (tokens, n_bytes, chars, n_words), entropy = sums[0], (int(round(v)) for v in sums[1:5]), sums[5]
     out = {"nll": None, "ppl": None, "bpb": None, "bpc": None, "bpw": None, "ece": None, "entropy": None,
            "top1": None, "tokens": tokens, "bytes": n_bytes, "chars": chars, "words": n_words}
@@ -197,9 +200,10 @@ def perplexity(model, tokenizer, texts: list[str], window: int, stride: int, bat
         return out
     mean = nll / tokens
     out["nll"] = mean
-    out["entropy"] = entropy / tokens
-    out["top1"] = float(top1.double().mean())
-    out["ece"] = expected_calibration_error(top1, hits)
+    if calibration:
+        out["entropy"] = entropy / tokens
+        out["top1"] = float(top1.double().mean())
+        out["ece"] = expected_calibration_error(top1, hits)
     try:
         out["ppl"] = math.exp(mean)
     except OverflowError:  # a finite mean above ~709 nats: the perplexity is beyond float range

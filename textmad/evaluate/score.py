@@ -335,8 +335,9 @@ def _perplexity_family(scores: Scores, family: str, prefix: str, pair, texts, re
         return
     model, tokenizer = pair
     window, stride = perplexity_window(model, recipe)
+    # the calibration figures cost a softmax per scored token: only where the family registers them
     r = perplexity(_on_device(model, accelerator), tokenizer, texts, window, stride,
-                   recipe.evaluate.perplexity.batch_size, accelerator)
+                   recipe.evaluate.perplexity.batch_size, accelerator, calibration=f"{prefix}_ece" in names)
     for name in names:
         scores.set(name, r[name.removeprefix(prefix + "_")], "too little text to score (no token has context)")
     scores.info.setdefault("perplexity", {})[prefix] = {

@@ -425,7 +425,8 @@ def pool_verdicts(rows: list[dict], recipe, fcfg, tokenizer, model, gen0, seed: 
 
         g0_model, g0_tok = gen0
         window, stride = perplexity_window(g0_model, recipe)
-        ppl = [perplexity(g0_model, g0_tok, [r["text"]], window, stride, recipe.evaluate.perplexity.batch_size)["ppl"]
+        ppl = [perplexity(g0_model, g0_tok, [r["text"]], window, stride, recipe.evaluate.perplexity.batch_size,
+                           calibration=False)["ppl"]
                for r in rows]
         return perplexity_verdicts([math.inf if p is None else p for p in ppl], fcfg.perplexity_share)
     detector = loop_detector(recipe, tokenizer, model)
