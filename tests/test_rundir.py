@@ -12,7 +12,9 @@ import yaml
 from conftest import TINY, location_overrides, run_textmad
 from textmad import rundir
 from textmad.errors import UserError
+from textmad.evaluate.context import rebuild_table
 from textmad.io import read_json, read_jsonl, write_json
+from textmad.recipe import load_recipe
 
 
 def copy_run(tiny_run, base):
@@ -111,7 +113,7 @@ def test_a_damaged_finished_generation_names_file_line_and_the_way_back(tiny_run
     metrics = run / "fresh-50" / "gen-001" / "metrics.json"
     metrics.write_text('{"generation": 1,\n  "mix": ', encoding="utf-8")
     with pytest.raises(UserError, match=f"{metrics}:2.*Delete {run / 'fresh-50' / 'gen-001' / 'DONE'}"):
-        rundir.rebuild_table(run, rundir.read_recipe(run))
+        rebuild_table(run, load_recipe(run / rundir.RECIPE))
 
     table = run / "metrics.jsonl"
     rows = table.read_text(encoding="utf-8")

@@ -13,6 +13,7 @@ from accelerate import Accelerator
 from conftest import TINY, location_overrides, run_textmad
 from fixtures import lee_lines
 from textmad import generate as G
+from textmad import rundir
 from textmad import watermark as W
 from textmad.io import read_json, read_jsonl
 from textmad.recipe import RecipeError, WatermarkConfig, load_recipe
@@ -235,7 +236,7 @@ def test_filter_drops_exactly_the_flagged_and_provenance_says_so(wm_run):
     det = W.Detector(recipe.generate.watermark, len(tok), tok.bos_token_id)
     for k in (1, 2):
         folder = run / "filtered" / f"gen-{k:03d}"
-        kept, dropped = read_jsonl(folder / "train_mix.jsonl"), read_jsonl(folder / W.FILTERED_OUT)
+        kept, dropped = read_jsonl(folder / "train_mix.jsonl"), read_jsonl(folder / rundir.FILTERED_OUT)
         pool = [r for r in kept if r["filter"]["decision"] != "refill"] + dropped
         flagged = {r["id"] for r, s in zip(pool, W.score_rows(det, tok, [{"text": r["text"]} for r in pool]))
                    if s.flagged(recipe.generate.watermark.p_threshold)}

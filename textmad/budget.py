@@ -17,9 +17,11 @@ import dataclasses
 import os
 import time
 
-# Share of the matmul rate each stage reaches on SmolLM2-135M, float32, 2 quiet CPU cores (issue 14:
-# full 159 and LoRA 195 tokens/s at about 200 GFLOP/s; generation and evaluation from
-# benchmarks/bench_loop.py); for other machines a first-order guess.
+from textmad.modes import ACCUMULATE, REPLACE
+
+# Share of the matmul rate each stage reaches on SmolLM2-135M, float32, 2 quiet CPU cores, fitted to the
+# rates benchmarks/bench_loop.py measured (issue 14; the figures: README, "Benchmarks", and reports/benchmarks/);
+# for other machines a first-order guess.
 UTILISATION = {"train_full": 0.6, "train_lora": 0.5, "generate": 0.35, "evaluate": 0.4}
 FLOPS_PER_TOKEN = {"train_full": 6, "train_lora": 4, "generate": 2, "evaluate": 2}
 
@@ -30,8 +32,8 @@ FLOPS_PER_TOKEN = {"train_full": 6, "train_lora": 4, "generate": 2, "evaluate": 
 # dropout mask (per head, one per key position); one dropout copy of each LoRA target's input. Per
 # token: the logits, their float copy, log-softmax, its gradient and the loss's copy.
 ACTIVATIONS = {"hidden": 12, "kv_dim": 2, "intermediate": 5, "attention_map": 3, "lora_input": 1, "vocab": 5}
-# Peak resident memory over the tensors' sum: freed blocks the allocator keeps (SmolLM2 LoRA training
-# measured 6.14 GB where the tensors above and the weights add to 5.3 GB beside 0.49 GB of process).
+# Peak resident memory over the tensors' sum: freed blocks the allocator keeps (fitted to the measured peak
+# of SmolLM2 LoRA training against the tensors above and the weights: README, "Recipes", "Before it starts").
 ALLOCATOR = 1.1
 
 
@@ -77,9 +79,9 @@ def mix_tokens(recipe, pool_tokens: float, doc_tokens: float, sample_tokens: flo
     for arm in recipe.loop.arms:
         size = arm.train_size or recipe.loop.train_size
         for k in range(1, recipe.loop.generations + 1):
-            if arm.mode == "replace":
+            if arm.mode == REPLACE:
                 total += n * sample_tokens
-            elif arm.mode == "accumulate":
+            elif arm.mode == ACCUMULATE:
                 total += pool_tokens + k * n * sample_tokens
             else:
                 total += (size * doc_tokens if size else pool_tokens)

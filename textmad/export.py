@@ -17,6 +17,7 @@ from pathlib import Path
 
 from textmad import rundir
 from textmad.errors import UserError
+from textmad.recipe import arm_name, load_recipe
 
 MARKER = ".textmad-export.json"  # written into every export: a later export may replace the folder
 CONFIGS = {"samples": rundir.SAMPLES, "train_mix": rundir.TRAIN_MIX}
@@ -28,9 +29,7 @@ def split_name(arm: str | None, k: int) -> str:
 
 def generations(run_dir: Path, arms: list[str] | None = None, gens: list[int] | None = None) -> list[tuple]:
     """(arm name or None for generation 0, mode, k, folder) of every finished generation selected."""
-    recipe = rundir.read_recipe(run_dir)
-    from textmad.recipe import arm_name
-
+    recipe = load_recipe(Path(run_dir) / rundir.RECIPE)
     known = {arm_name(a): a.mode for a in recipe.loop.arms}
     for a in arms or []:
         if a not in known:
@@ -83,7 +82,7 @@ def export_run(run_dir, to, arms: list[str] | None = None, gens: list[int] | Non
     if not rundir.is_run_dir(run_dir):
         raise UserError(f"{run_dir}: not a run directory (no {rundir.RECIPE} and {rundir.GEN0}/)")
     _check_target(target, run_dir)
-    recipe = rundir.read_recipe(run_dir)
+    recipe = load_recipe(Path(run_dir) / rundir.RECIPE)
     corpus = rundir.read_run_json(run_dir, rundir.CORPUS)
     language = corpus.get("language") or recipe.corpus.language
     selected = generations(run_dir, arms, gens)

@@ -48,10 +48,13 @@ import yaml
 from textmad import rundir
 from textmad import watermark as wm
 from textmad.errors import UserError
+from textmad.evaluate.registry import METRICS
 from textmad.io import write_json, write_jsonl, write_text
+from textmad.modes import SHARED_MODES
 from textmad.mix import ArmPlan, build_mix, derive_seed, plan_arms
 from textmad.recipe import Recipe, arm_name, dump_yaml, flatten, recipe_differences, to_dict
 from textmad.progress import RunProgress
+from textmad.provenance import environment_record
 from textmad.cards import write_model_card
 from textmad.rundir import DONE, GEN0, TRACKERS, gen_dir, gen_name, inside, is_done, read_gen_json, read_gen_jsonl
 
@@ -212,6 +215,7 @@ class Loop:
 
     def prepare_corpus(self, resuming: bool):
         from textmad.corpus import prepare
+        from textmad.evaluate.context import RunContext
 
         with self.acc.main_process_first():
             corpus = prepare(self.recipe.corpus)
@@ -231,6 +235,8 @@ class Loop:
         self.corpus = corpus
         self.texts = {("real", d["id"]): d["text"] for d in self.train_docs}
         self.texts.update({("fresh", d["id"]): d["text"] for d in self.fresh_docs})
+        self.context = RunContext(self.run_dir, self.recipe, self.acc, language=corpus.language,
+                                  pool=[d["text"] for d in self.train_docs], heldout=self.heldout_docs)
 
     def seeds(self) -> dict:
         recipe = self.recipe
@@ -268,7 +274,7 @@ class Loop:
             self.agree(self.check_finished)
         self.prepare_corpus(resuming)
         self.plans = plan_arms(recipe, len(self.train_docs), len(self.fresh_docs), self.source)
-        env = rundir.environment_record(recipe, self.acc, self.seeds())
+        env = environment_record(recipe, self.acc, self.seeds())
         if resuming:
             self.check_launch(env["launch"])
         self.barrier()  # every process has seen the run directory as it was before the main process writes
@@ -281,7 +287,6 @@ class Loop:
                  f"{len(self.heldout_docs)} / fresh {len(self.fresh_docs)} documents; arms "
                  f"{', '.join(p.name for p in self.plans)}; {recipe.loop.generations} generations; "
                  f"{self.acc.num_processes} process(es) on {self.acc.device}")
-        self.gen0_model = None
         self.said = set()  # reasons already logged for unavailable metrics: said once per run
         self.progress = RunProgress(1 + recipe.loop.generations * len(self.plans))
         self.update_table()
@@ -320,9 +325,7 @@ class Loop:
         with timed(timings, "generate"):
             model_hash, samples = self.sample(model, tokenizer, arm, k, seed, label, folder)
         with timed(timings, "evaluate"):
-            scores = self.evaluate(model, tokenizer, samples, k)
-            scores.update(wm.generation_scores(self.recipe, samples, self.radioactive, self.heldout_docs, tokenizer,
-                                               model, derive_seed(seed, "watermark-real"), self.filtered))  # issue 24
+            scores = self.evaluate(model, tokenizer, samples, arm, k)
         timings["total"] = sum(timings.values())
         metrics = self.record(plan, k, seed, folder, mix, stats, samples, model_hash, scores, timings)
         self.track(plan, k, metrics, stats)
@@ -375,7 +378,7 @@ class Loop:
         if self.main:
             write_jsonl(folder / rundir.TRAIN_MIX, rows)
             if dropped:
-                write_jsonl(folder / wm.FILTERED_OUT, dropped)
+                write_jsonl(folder / rundir.FILTERED_OUT, dropped)
         return rows
 
     def train(self, model, tokenizer, mix: list[dict], k: int, seed: int, label: str, folder: Path):
@@ -412,7 +415,7 @@ class Loop:
                            seed=derive_seed(seed, "generate"), generation=k, arm=arm, model_hash=model_hash, desc=label)
         extras = wm.sample_extras(model, tokenizer, prompts, samples, recipe, self.acc, derive_seed(seed, "generate"),
                                   k, arm, model_hash, label)  # issue 24: scores, gen-0's other set, radioactivity
-        self.radioactive = extras.get(wm.RADIOACTIVITY)
+        self.radioactive = extras.get(rundir.RADIOACTIVITY)
         if self.main:
             write_jsonl(folder / rundir.SAMPLES, samples)
             for name, rows in extras.items():
@@ -430,7 +433,7 @@ class Loop:
             "seed": seed, "model_sha256": model_hash,
             "mix": {"docs": len(mix), **counts,
                     "real_share": (counts["real"] + counts["fresh"]) / len(mix) if mix else 0.0,
-                    "planned_share": plan.shares[k - 1] if plan and plan.mode in ("augment", "fresh") else None},
+                    "planned_share": plan.shares[k - 1] if plan and plan.mode in SHARED_MODES else None},
             "train": {key: v for key, v in stats.items() if isinstance(v, (int, float, str, bool)) or v is None},
             "samples": {"count": len(samples), "new_tokens": sum(int(s.get("new_tokens", 0)) for s in samples)},
             **scores.record(),  # "metrics", "evaluation" and "about" (each metric's direction and baseline)
@@ -448,26 +451,12 @@ class Loop:
 
     def gen0(self):
         """Generation 0's (model, tokenizer), loaded from disk once per run."""
-        if self.gen0_model is None:
-            from textmad.model import load_model
+        return self.context.gen0_model()[0]
 
-            self.gen0_model = load_model(self.run_dir / GEN0 / rundir.MODEL, self.recipe, self.acc)
-        return self.gen0_model
-
-    def evaluate(self, model, tokenizer, samples: list[dict], k: int):
-        """The generation's ``Scores``, by the function `textmad eval RUN` uses too."""
-        from textmad.evaluate.score import score_generation
-
-        gen0_values = None
-        if k == 0:
-            gen0 = (model, tokenizer)
-        else:
-            gen0 = self.gen0()
-            gen0_values = read_gen_json(self.run_dir / GEN0 / rundir.METRICS)["metrics"]
-        scores = score_generation(self.recipe, [s["text"] for s in samples], generation=k, model=(model, tokenizer),
-                                  gen0=gen0, heldout=[d["text"] for d in self.heldout_docs],
-                                  pool=[d["text"] for d in self.train_docs], language=self.language,
-                                  gen0_values=gen0_values, accelerator=self.acc)
+    def evaluate(self, model, tokenizer, samples: list[dict], arm: str, k: int):
+        """The generation's ``Scores``, by the run context `textmad eval RUN` uses too."""
+        scores = self.context.score(arm, k, samples, (model, tokenizer), radioactive=self.radioactive,
+                                    filtered=self.filtered)
         # a metric the recipe asks for and cannot have is said in the log, with its reason
         by_reason = {}
         for name, reason in scores.evaluation()["unavailable"].items():
@@ -512,7 +501,7 @@ class Loop:
 
     def update_table(self) -> None:
         if self.main:
-            rundir.rebuild_table(self.run_dir, self.recipe)
+            self.context.rebuild_table()
 
     def summary(self, plan: ArmPlan | None, k: int, m: dict, resumed: bool = False) -> str:
         arm = plan.name if plan else "all arms"
@@ -520,7 +509,9 @@ class Loop:
         parts = [f"{arm:<16} gen {k}/{self.recipe.loop.generations}",
                  f"mix {mix['docs']} docs ({mix['real']} real, {mix['fresh']} fresh, {mix['synthetic']} synthetic)",
                  f"train loss {_fmt(train.get('train_loss'), '.3f')} val {_fmt(train.get('val_loss'), '.3f')}",
-                 f"heldout ppl {_fmt(scores.get('heldout_ppl'), '.2f')} bpb {_fmt(scores.get('heldout_bpb'), '.3f')}",
+                 "heldout " + " ".join(f"{name.removeprefix('heldout_')} "  # heldout ppl 12.34 bpb 1.234
+                                       f"{_fmt(scores.get(name), '.2f' if name.endswith('_ppl') else '.3f')}"
+                                       for name in METRICS.shown("progress")),
                  f"samples {m['samples']['count']}",
                  "(done earlier)" if resumed else f"{m['timings']['total']:.0f}s"]
         return "  ".join(parts)

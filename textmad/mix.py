@@ -33,7 +33,8 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from textmad.errors import UserError
-from textmad.recipe import SHARED_MODES, Recipe, arm_name, arm_shares
+from textmad.modes import ACCUMULATE, ACCUMULATE_SUBSAMPLE, AUGMENT, FRESH, REPLACE, SHARED_MODES
+from textmad.recipe import Recipe, arm_name, arm_shares
 
 
 def derive_seed(seed: int, *parts) -> int:
@@ -83,7 +84,7 @@ class ArmPlan:
 
     def fresh_slice(self, k: int) -> range:
         """Positions of fresh slice k in the seeded fresh order: disjoint from slices 1..k-1."""
-        if self.mode != "fresh":
+        if self.mode != FRESH:
             return range(0)
         start = sum(self.real_count(j) for j in range(1, k))
         return range(start, start + self.real_count(k))
@@ -108,12 +109,12 @@ def plan_arms(recipe: Recipe, num_real: int, num_fresh: int, source: str = "reci
 
 def _check_plan(plan: ArmPlan, recipe: Recipe, num_real: int, num_fresh: int, where: str, source: str):
     g = plan.generations
-    if plan.mode == "augment":
+    if plan.mode == AUGMENT:
         need = max(plan.real_count(k) for k in range(1, g + 1))
         if need > num_real:
             raise UserError(f"{source}: {where} ({plan.name}) needs {need} real documents in one generation "
                             f"but the real train pool has {num_real}; lower loop.train_size or the real share")
-    if plan.mode == "fresh":
+    if plan.mode == FRESH:
         need = plan.fresh_slice(g).stop
         if need > num_fresh:
             per = ", ".join(str(plan.real_count(k)) for k in range(1, g + 1))
@@ -154,23 +155,23 @@ def build_mix(plan: ArmPlan, k: int, real_ids: Sequence[str], fresh_ids: Sequenc
         keep = set(random.Random(derive_seed(plan.seed, plan.name, k, purpose)).sample(range(len(ids)), n))
         return [d for i, d in enumerate(ids) if i in keep]  # keep file order: the mix reads like its sources
 
-    if plan.mode == "replace":
+    if plan.mode == REPLACE:
         return syn(k - 1, previous)
-    if plan.mode in ("accumulate", "accumulate-subsample"):
+    if plan.mode in (ACCUMULATE, ACCUMULATE_SUBSAMPLE):
         rows = real(real_ids)
         for j in range(k):
             rows += syn(j, synthetic[j])
-        if plan.mode == "accumulate" or len(rows) <= plan.train_size:
+        if plan.mode == ACCUMULATE or len(rows) <= plan.train_size:
             return rows
         keep = set(random.Random(derive_seed(plan.seed, plan.name, k, "subsample"))
                    .sample(range(len(rows)), plan.train_size))
         return [r for i, r in enumerate(rows) if i in keep]
     synthetic_part = syn(k - 1, draw(previous, plan.synthetic_needed(k), f"the samples of generation {k - 1}"))
-    if plan.mode == "augment":
+    if plan.mode == AUGMENT:
         # one order for the whole run, so every arm and generation takes a prefix of the same real set
         order = _shuffled(real_ids, derive_seed(plan.seed, "real-order"))
         return real(order[:plan.real_count(k)]) + synthetic_part
-    if plan.mode == "fresh":
+    if plan.mode == FRESH:
         order = _shuffled(fresh_ids, derive_seed(plan.seed, "fresh-order"))
         positions = plan.fresh_slice(k)
         if positions.stop > len(order):

@@ -1,6 +1,7 @@
-"""The run directory, in one place: its file names, detection, finished generations, run table,
-provenance, lock and boundary. The loop writes it; `textmad eval`, the views and
-``textmad.load_runs`` read it through the functions here.
+"""The run directory, in one place: its file names, detection, finished generations, run table, lock
+and boundary. The loop writes it; `textmad eval`, the sweep, the views and ``textmad.load_runs`` read
+it through the names and functions here. The layer just above text/io/errors and the metric registry:
+it imports neither torch nor the recipe (provenance, which asks torch, is ``textmad.provenance``).
 
 ```
 RUN/recipe.yaml  environment.json  corpus.json  metrics.jsonl  metrics.csv  .lock  .lock.json
@@ -25,17 +26,15 @@ import itertools
 import json
 import math
 import os
-import platform
 import re
 import socket
 import time
-import subprocess
 import sys
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 from textmad.errors import UserError
+from textmad.evaluate.registry import METRICS as REGISTRY
 from textmad.io import BadLine, read_jsonl, write_json, write_jsonl, write_text
 
 if TYPE_CHECKING:
@@ -49,8 +48,9 @@ TABLE_CSV = "metrics.csv"
 LOCK = ".lock"  # flock-ed by the one process writing the run
 LOCK_INFO = ".lock.json"  # who holds the lock
 TRACKERS = "trackers"  # experiment trackers' files (recipe key log_with), e.g. TensorBoard event files
+GEN_PREFIX = "gen-"
 GEN0 = "gen-000"  # generation 0, shared by every arm
-GEN_DIR = re.compile(r"gen-(\d{3,})")
+GEN_DIR = re.compile(r"gen-(\d{3,})")  # GEN_PREFIX and three or more digits
 # inside a generation folder
 MODEL = "model"
 TRAIN_MIX = "train_mix.jsonl"
@@ -58,6 +58,19 @@ SAMPLES = "samples.jsonl"
 TRAIN_LOG = "train_log.jsonl"
 METRICS = "metrics.json"
 DONE = "DONE"  # written last into a generation folder: the generation is complete
+# inside a generation folder of a run with watermarking or a filter (textmad.watermark, issue 24)
+SAMPLES_OTHER = "samples-watermark-{}.jsonl"  # gen-000's samples under the other watermark setting (on/off)
+RADIOACTIVITY = "radioactivity.jsonl"  # the unwatermarked sample drawn to measure radioactivity
+FILTERED_OUT = "filtered_out.jsonl"  # the pool's documents a filter dropped, with the reason
+# written beside a run by the commands that read it
+REPORT_DIR = "report"  # `textmad report RUN` (report.md, report.html, plots/)
+EVAL_DIR = "eval"  # `textmad eval RUN` without --replace: one folder per re-scoring
+REPORT_MD = "report.md"  # in a report folder (a run's or a sweep's)
+REPORT_HTML = "report.html"
+PLOTS_DIR = "plots"  # the report's PNG figures
+# Entries at the top of a run directory besides the arms' folders (gen-* and .* are reserved too): an arm
+# cannot be called so
+RUN_DIR_ENTRIES = (RECIPE, ENVIRONMENT, CORPUS, TABLE_JSONL, TABLE_CSV, TRACKERS, REPORT_DIR, EVAL_DIR)
 
 # a sweep directory (`textmad sweep`) and the seeds of `textmad run --seeds`
 SWEEP_RECIPE = "sweep.yaml"  # the resolved sweep recipe: marks a sweep directory
@@ -69,8 +82,22 @@ REFINE_PREFIX = "refine-"  # refine-R/seed-S: a sweep's refinement round R
 SWEEP_LOGS = "logs"  # one log file per run the sweep started
 SWEEP_SUBMITIT = "submitit"  # issue 25: submitit's job files (pickled job, its stdout/stderr, result)
 
-PACKAGES = ("torch", "transformers", "accelerate", "datasets", "peft", "sentencepiece", "tokenizers",
-            "safetensors", "numpy", "gguf", "textmad")
+# a prepared corpus folder (`textmad corpus prepare`)
+MANIFEST = "manifest.json"
+
+
+def split_file(split: str) -> str:
+    """A prepared corpus's file of one split: train.jsonl, heldout.jsonl, fresh.jsonl."""
+    return f"{split}.jsonl"
+
+
+def seed_name(seed: int) -> str:
+    """The run directory of one seed inside a sweep or a `run --seeds` folder."""
+    return f"{SEED_PREFIX}{seed}"
+
+
+def refine_name(round_: int) -> str:
+    return f"{REFINE_PREFIX}{round_}"
 
 
 # ---------------------------------------------------------------- names and detection
@@ -86,14 +113,12 @@ TRAINING = ("train_loss", "val_loss")  # the run table's training figures, plott
 def metric_columns(rows: list[dict]) -> list[str]:
     """Registered metrics (in registry order) then training losses, each where some row of the run table
     has a number (here, not in the views: the sweep's summary uses it too)."""
-    from textmad.evaluate.registry import METRICS
-
     seen = {k for row in rows for k, v in row.items() if is_number(v)}
-    return [m.name for m in METRICS if m.name in seen] + [m for m in TRAINING if m in seen]
+    return [m.name for m in REGISTRY if m.name in seen] + [m for m in TRAINING if m in seen]
 
 
 def gen_name(k: int) -> str:
-    return f"gen-{k:03d}"
+    return f"{GEN_PREFIX}{k:03d}"
 
 
 def gen_dir(run_dir: Path, arm: str | None, k: int) -> Path:
@@ -269,13 +294,6 @@ def read_gen_jsonl(path: Path) -> list[dict]:
         raise _damaged(Path(path), str(path), e) from None
 
 
-def read_recipe(run_dir: Path):
-    """The run's stored recipe.yaml as a typed, validated Recipe."""
-    from textmad.recipe import load_recipe
-
-    return load_recipe(Path(run_dir) / RECIPE)
-
-
 def read_run_json(run_dir: Path, name: str) -> dict:
     """A run-level JSON file (corpus.json, environment.json); {} when absent."""
     path = Path(run_dir) / name
@@ -317,21 +335,23 @@ def write_table(run_dir: Path, rows: list[dict]) -> None:
     write_text(inside(run_dir, run_dir / TABLE_CSV), buffer.getvalue())
 
 
-def rebuild_table(run_dir: Path, recipe) -> int:
-    """Rewrite the run table from the metrics.json of every finished generation; the number of rows."""
-    from textmad.recipe import arm_name
+def run_columns(run_dir: Path, name: str, corpus: str, language: str) -> dict:
+    """The run table's columns that name the run (run, corpus, language; the prepared corpus's language wins
+    over the recipe's), so tables of several runs concatenate."""
+    return {"run": name, "corpus": corpus, "language": read_run_json(run_dir, CORPUS).get("language") or language}
 
-    run = {"run": recipe.name, "corpus": recipe.corpus.name,
-           "language": read_run_json(run_dir, CORPUS).get("language") or recipe.corpus.language}
+
+def rebuild_table(run_dir: Path, run: dict, arms: list[tuple[str, str]]) -> int:
+    """Rewrite the run table from the metrics.json of every finished generation of ``arms`` ((folder name,
+    mode) in the recipe's order); ``run``: ``run_columns``. The number of rows."""
     rows = []
-    for arm in recipe.loop.arms:
-        name = arm_name(arm)
+    for name, mode in arms:
         for k in finished_generations(run_dir, name):
             m = read_gen_json(gen_dir(run_dir, name, k) / METRICS)
             try:
-                row = table_row(m, name, arm.mode, run)
+                row = table_row(m, name, mode, run)
             except KeyError:  # a metrics.json without the loop's training sections
-                row = {**run, "arm": name, "mode": arm.mode, "generation": k, **m.get("metrics", {})}
+                row = {**run, "arm": name, "mode": mode, "generation": k, **m.get("metrics", {})}
             rows.append({key: v for key, v in row.items() if not isinstance(v, (dict, list))})
     if rows:
         write_table(run_dir, rows)
@@ -381,57 +401,3 @@ def load_runs(paths) -> pandas.DataFrame:
     if not frames:
         raise UserError("load_runs: no run directories given")
     return pandas.concat(frames, ignore_index=True)
-
-
-# ---------------------------------------------------------------- provenance
-
-def _git_commit() -> dict:
-    root = Path(__file__).resolve().parents[1]
-    try:
-        head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
-                              text=True, timeout=10)
-        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.TimeoutExpired):
-        return {"commit": None, "dirty": None}
-    if head.returncode:
-        return {"commit": None, "dirty": None}
-    return {"commit": head.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
-
-
-def launch_settings(recipe, accelerator) -> dict:
-    """The launch choices that change results: a resume must use the same ones."""
-    from textmad.model import model_dtype
-
-    return {"num_processes": accelerator.num_processes, "device_type": accelerator.device.type,
-            "mixed_precision": str(accelerator.mixed_precision),
-            "dtype": str(model_dtype(recipe, accelerator)).removeprefix("torch.")}
-
-
-def environment_record(recipe, accelerator, seeds: dict) -> dict:
-    import torch
-
-    versions = {}
-    for name in PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
-    device = str(accelerator.device)
-    if accelerator.device.type == "cuda":
-        device += f" ({torch.cuda.get_device_name(accelerator.device)})"
-    return {
-        "started": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "command": sys.argv,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "packages": versions,
-        "git": _git_commit(),
-        "device": device,
-        "num_processes": accelerator.num_processes,
-        "distributed_type": str(accelerator.distributed_type),
-        "mixed_precision": accelerator.mixed_precision,
-        "launch": launch_settings(recipe, accelerator),
-        "torch_threads": torch.get_num_threads(),
-        "seeds": seeds,
-    }

@@ -65,11 +65,11 @@ def run_recipes(recipe: Recipe, source: str = "recipe") -> list[Recipe]:
     if point:
         where /= point
     if recipe.sweep.round:
-        where /= f"refine-{recipe.sweep.round}"
+        where /= rundir.refine_name(recipe.sweep.round)
     runs = []
     for seed in recipe.seeds:
         run = copy.deepcopy(recipe)
-        run.seed, run.seeds, run.name, run.output_dir = seed, [], f"seed-{seed}", str(where)
+        run.seed, run.seeds, run.name, run.output_dir = seed, [], rundir.seed_name(seed), str(where)
         sw = recipe.sweep
         run.sweep = SweepConfig(real_share=list(sw.real_share), modes=list(sw.modes),
                                 keys=copy.deepcopy(sw.keys), round=sw.round)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textmad import rundir
 from textmad.recipe import CorpusConfig
 
 
@@ -38,7 +39,7 @@ def main_corpus(args) -> int:
     from textmad.corpus.cli import config_from_args, print_stats
     from textmad.corpus.prepare import load_prepared, prepare
 
-    if args.action == "stats" and (Path(args.name) / "manifest.json").is_file():
+    if args.action == "stats" and (Path(args.name) / rundir.MANIFEST).is_file():
         corpus = load_prepared(args.name)
     else:
         corpus = prepare(config_from_args(args), out_dir=args.out, force=args.force)

@@ -5,6 +5,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
+from textmad import rundir
 from textmad.errors import UserError
 
 
@@ -42,16 +43,15 @@ def main_report(args) -> int:
     if args.out:
         out = Path(args.out)
     else:  # a default folder goes through the loop's boundary check: a symbolic link there is not followed out
-        from textmad.rundir import inside
-
         owner = runs[0].path if len(runs) == 1 else runs[0].path.parent
-        out = owner / "report" if len(runs) == 1 else owner / ("report-" + "+".join(r.path.name for r in runs))
-        for path in (out, out / "plots", out / "report.html", out / "report.md"):
-            inside(owner, path)
+        out = (owner / rundir.REPORT_DIR if len(runs) == 1
+               else owner / (f"{rundir.REPORT_DIR}-" + "+".join(r.path.name for r in runs)))
+        for path in (out, out / rundir.PLOTS_DIR, out / rundir.REPORT_HTML, out / rundir.REPORT_MD):
+            rundir.inside(owner, path)
     paths, note = write_report(runs, out, shell_command(sys.argv), args.prompts, args.words, not args.static)
-    pngs = sorted((out / "plots").glob("*.png"))
+    pngs = sorted((out / rundir.PLOTS_DIR).glob("*.png"))
     print(f"wrote {paths['html']} ({_kib(paths['html'])}, self-contained), {paths['md']} ({_kib(paths['md'])}) "
-          f"and {len(pngs)} plots in {out / 'plots'} ({sum(p.stat().st_size for p in pngs) / 1024:,.0f} KiB)")
+          f"and {len(pngs)} plots in {out / rundir.PLOTS_DIR} ({sum(p.stat().st_size for p in pngs) / 1024:,.0f} KiB)")
     if note:
         print(f"note: {note}", file=sys.stderr)
     return 0

@@ -1,11 +1,11 @@
 """`textmad watermark detect|cost|summary`: the generation watermark in runs and files (textmad.watermark)."""
 from __future__ import annotations
 
+from textmad.evaluate.registry import METRICS
 from textmad.report.tables import add_format_arguments
 
-COST_METRICS = ("heldout_ppl", "heldout_bpc", "distinct_4", "self_bleu", "repeated_4gram_share", "entropy_1")
-SUMMARY_METRICS = ("watermark_tpr", "watermark_fpr", "watermark_auc", "radioactivity_z", "filter_kept_synthetic",
-                   "filter_dropped_real", "filter_synthetic_share", "heldout_ppl")
+COST_METRICS = METRICS.shown("watermark_cost")
+SUMMARY_METRICS = METRICS.shown("watermark_summary")
 
 
 def configure_watermark(p):

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from textmad import rundir as rd
 from textmad.errors import UserError
+from textmad.evaluate.registry import METRICS
 from textmad.io import write_json
 from textmad.text import words
 
@@ -49,7 +50,6 @@ def _texts_from_file(path: Path) -> list[str]:
 
 
 def _file_cfg(args):
-    from textmad.evaluate import METRICS
     from textmad.recipe import EvaluateConfig
 
     cfg = EvaluateConfig()
@@ -75,7 +75,7 @@ def _builtin_corpus(name: str) -> Path:
 
 
 def _is_corpus(path: Path) -> bool:
-    return path.is_dir() and (path / "manifest.json").exists()
+    return path.is_dir() and (path / rd.MANIFEST).exists()
 
 
 def _score_file(target: Path, args):
@@ -134,60 +134,9 @@ def _generations(run_dir: Path, recipe, only_arm: str | None, only_gen: int | No
     return out
 
 
-class _RunScorer:
-    """What the generations of one run share: recipe, texts, generation-0 model and values."""
-
-    def __init__(self, run_dir: Path, language: str | None):
-        from accelerate import Accelerator
-
-        self.run_dir = run_dir
-        self.recipe = rd.read_recipe(run_dir)
-        manifest = rd.read_run_json(run_dir, rd.CORPUS)
-        self.language = language or manifest.get("language") or self.recipe.corpus.language
-        self.pool = [r["text"] for r in rd.read_gen_jsonl(run_dir / rd.GEN0 / rd.TRAIN_MIX)]
-        self.missing = {}
-        try:
-            from textmad.corpus import prepare
-            self.heldout = [d["text"] for d in prepare(self.recipe.corpus).split("heldout")]
-        except Exception as e:  # the held-out split is rebuilt from the source; report, don't fail
-            self.heldout, self.missing["heldout"] = None, f"held-out split unavailable: {e}"
-        self.accelerator = Accelerator()
-        self.gen0 = self.gen0_values = None
-
-    def model(self, folder: Path):
-        from textmad.model import load_model
-
-        path = folder / rd.MODEL
-        if not path.is_dir():
-            return None, f"{path}: no saved model"
-        try:
-            return load_model(path, self.recipe, self.accelerator), ""
-        except Exception as e:  # a model that cannot load leaves its metrics unavailable, not the run failed
-            return None, f"{path}: cannot load: {e}"
-
-    def score(self, k: int, folder: Path):
-        from textmad.evaluate.score import score_generation
-
-        samples = [r["text"] for r in rd.read_gen_jsonl(folder / rd.SAMPLES)]
-        if self.gen0 is None:
-            self.gen0 = self.model(self.run_dir / rd.GEN0)
-        model, reason = self.model(folder) if k > 0 else self.gen0
-        missing = {**self.missing, "model": reason, "gen0": self.gen0[1]}
-        scores = score_generation(self.recipe, samples, generation=k, model=model, gen0=self.gen0[0],
-                                  heldout=self.heldout, pool=self.pool, language=self.language,
-                                  gen0_values=self.gen0_values, accelerator=self.accelerator, missing=missing)
-        if k == 0:
-            self.gen0_values = scores.values
-        return scores
-
-
-SUMMARY = ("heldout_ppl", "heldout_bpc", "gen0_ppl", "tail_coverage", "tail_coverage_vs_real", "distinct_4",
-           "self_bleu", "repeated_4gram_share", "formality_f", "formality_lexical", "sadhu_share")
-
-
 def _summary(label: str, values: dict) -> str:
     parts = [f"{label:<24}"]
-    for name in SUMMARY:
+    for name in METRICS.shown("headline"):
         value = values.get(name)
         if isinstance(value, (int, float)):
             parts.append(f"{name} {value:.4g}")
@@ -205,12 +154,11 @@ def _run_target(target: Path, args) -> tuple[Path, str | None, int | None]:
         raise UserError(f"{target}: this generation is unfinished (no {rd.DONE}); finish the run first")
     if target.name == rd.GEN0:
         return run_dir, None, 0
-    return run_dir, target.parent.name, int(target.name.removeprefix("gen-"))
+    return run_dir, target.parent.name, int(target.name.removeprefix(rd.GEN_PREFIX))
 
 
 def _families(text: str, language: str) -> list[str]:
     """--metrics: known families; semantic asked for without its extra is an error naming the install command."""
-    from textmad.evaluate import METRICS
     from textmad.evaluate import semantic as sm
 
     families = [f.strip() for f in text.split(",") if f.strip()]
@@ -232,7 +180,7 @@ def _out_dir(run_dir: Path, args) -> Path | None:
     name = args.name or datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     if Path(name).name != name or name in (".", ".."):
         raise UserError(f"--name {name!r}: one folder name, without '/'")
-    out = run_dir / "eval" / name
+    out = run_dir / rd.EVAL_DIR / name
     if out.exists():
         raise UserError(f"{out} exists; give another --name")
     return out
@@ -244,24 +192,27 @@ def _run_or_generation(target: Path, args) -> dict:
     if out_dir is None and rd.is_locked(run_dir):
         raise UserError(f"{run_dir}: a run is writing this directory ({rd.lock_holder(run_dir)}); "
                         f"--replace waits until it ends (without --replace, results go to {run_dir}/eval/)")
-    scorer = _RunScorer(run_dir, args.language)
+    from accelerate import Accelerator
+
+    from textmad.evaluate.context import RunContext, merge_record, rebuild_table
+
+    context = RunContext.from_run_dir(run_dir, Accelerator(), args.language)
     if getattr(args, "metrics", None):
-        scorer.recipe.evaluate.metrics = _families(args.metrics, scorer.language)
-    gens = _generations(run_dir, scorer.recipe, only_arm, only_gen)
+        context.recipe.evaluate.metrics = _families(args.metrics, context.language)
+    gens = _generations(run_dir, context.recipe, only_arm, only_gen)
     if not gens:
         raise UserError(f"{run_dir}: no finished generation matches (generation folders need DONE)")
-    main = scorer.accelerator.is_main_process
+    main = context.accelerator.is_main_process
     results, rows = {}, []
     for arm, k, folder in gens:
-        scores = scorer.score(k, folder)
+        scores = context.score_folder(arm, k, folder)
         label = rd.GEN0 if k == 0 else f"{arm}/{rd.gen_name(k)}"
         results[label] = scores.record()
         if main:
             path = folder / rd.METRICS
             if out_dir is None:
-                metrics = rd.read_gen_json(path) if path.exists() else {"arm": arm, "generation": k}
-                kept = {key: v for key, v in metrics.get("metrics", {}).items() if key not in scores.values}
-                metrics.update({**scores.record(), "metrics": {**kept, **scores.values}})
+                metrics = merge_record(rd.read_gen_json(path) if path.exists() else {"arm": arm, "generation": k},
+                                       scores)
             else:
                 path = out_dir / folder.relative_to(run_dir) / rd.METRICS
                 metrics = {"arm": arm, "generation": k, "scored": str(folder), **scores.record()}
@@ -271,7 +222,7 @@ def _run_or_generation(target: Path, args) -> dict:
         print(_summary(label, scores.values), flush=True)
     if main:
         if out_dir is None:
-            n = rd.rebuild_table(run_dir, scorer.recipe)
+            n = rebuild_table(run_dir, context.recipe)
             print(f"rewrote {rd.METRICS} of {len(gens)} generation(s) in {run_dir} (--replace); "
                   f"run table {run_dir / rd.TABLE_CSV}: {n} rows")
         else:

@@ -15,6 +15,10 @@ Directions
 
 Baselines: ``real`` (an equal-size sample of held-out real text), ``gen0`` (generation 0's
 result), ``none``.
+
+Views: which summaries, figures and comparisons show a metric is a flag on its entry (``views``, set
+at the end of this file); each view takes its list with ``METRICS.shown(view)``, in the order the view
+declares (a table's columns, a figure's panels).
 """
 from __future__ import annotations
 
@@ -25,6 +29,21 @@ BASELINES = ("real", "gen0", "none")
 # what a metric needs: a model and held-out text, generation 0's model, a tail reference
 # vocabulary, the text's language, a real sample, generation 0's result
 NEEDS = ("model", "gen0_model", "reference", "language", "real", "gen0")
+# where a metric is shown (Metric.views); each view takes METRICS.shown(view)
+VIEWS = {
+    "headline": "`textmad eval`'s one line per generation",
+    "progress": "the loop's progress line per generation (held-out perplexity and bits per byte)",
+    "plotted": "a panel of the report's figures per family: the figures that show collapse (CONTEXT.md)",
+    "seeded": "the report's figures over seeds: a mean with its 95% band",
+    "compared": "a column of `textmad compare`: means the same across tokenizers, corpus sizes and scripts",
+    "changed": "`textmad compare` shows it also as the change from the run's own generation 0",
+    "paired": "`textmad compare` compares arms on it by paired differences within a seed",
+    "formality": "a language's formality measure; compare takes the first one available, over generation 0",
+    "bands": "the report's figure of the tail family's frequency bands, frequent to rare",
+    "curves": "the mean curves over generations of a sweep's report (after the threshold metric)",
+    "watermark_cost": "`textmad watermark cost`'s default metrics: the mark's own cost",
+    "watermark_summary": "`textmad watermark summary`'s default metrics: detection, radioactivity, the filters",
+}
 # how a derived metric is computed from its source value(s) x and the baseline's value b
 RELATIONS = {
     "ratio": lambda x, b: x / b,                       # x / real
@@ -45,6 +64,7 @@ class Metric:
     source: str = ""     # a derived metric: the metric it is computed from
     relation: str = ""   # a derived metric: a key of RELATIONS
     signal: bool = False  # a candidate early-warning signal: a row of the time-to-detection table
+    views: tuple[str, ...] = ()  # keys of VIEWS: where it is shown
 
     @property
     def higher_is_better(self) -> bool | None:
@@ -63,6 +83,7 @@ class Metric:
 class Registry:
     def __init__(self):
         self._metrics: dict[str, Metric] = {}
+        self._views: dict[str, tuple[str, ...]] = {}
 
     def register(self, metric: Metric) -> Metric:
         if metric.name in self._metrics:
@@ -81,6 +102,20 @@ class Registry:
         """Flag ``names`` as candidate early-warning signals (read together, Holm-adjusted)."""
         for name in names:
             self._metrics[name] = replace(self._metrics[name], signal=True)
+
+    def show(self, view: str, *names: str) -> None:
+        """Flag ``names`` as shown in ``view`` (a key of VIEWS), in this order."""
+        if view not in VIEWS:
+            raise ValueError(f"view {view!r}; accepted {tuple(VIEWS)}")
+        for name in names:
+            self._metrics[name] = replace(self[name], views=(*self[name].views, view))
+        self._views[view] = (*self._views.get(view, ()), *names)
+
+    def shown(self, view: str) -> tuple[str, ...]:
+        """The names of the metrics ``view`` shows, in the order it declares."""
+        if view not in VIEWS:
+            raise ValueError(f"view {view!r}; accepted {tuple(VIEWS)}")
+        return self._views.get(view, ())
 
     def signals(self) -> list[str]:
         return [m.name for m in self if m.signal]
@@ -263,3 +298,24 @@ for _source in ("semantic_distance", "vendi_score"):
 # output), text-based (tail coverage, distinct words, repetition, self-similarity) and semantic.
 METRICS.mark_signals(("heldout_bpc", "heldout_ece", "heldout_entropy", "heldout_top1", "gen0_bpc",
                       "tail_coverage", "distinct_1", "repeated_4gram_share", "self_bleu", "semantic_distance"))
+
+# Where each metric is shown (the flags the views read; see VIEWS), in each view's order.
+METRICS.show("headline", "heldout_ppl", "heldout_bpc", "gen0_ppl", "tail_coverage", "tail_coverage_vs_real",
+             "distinct_4", "self_bleu", "repeated_4gram_share", "formality_f", "formality_lexical", "sadhu_share")
+METRICS.show("progress", "heldout_ppl", "heldout_bpb")
+METRICS.show("plotted", "heldout_ppl", "heldout_bpb", "gen0_ppl", "tail_coverage", "tail_drop_vs_gen0", "unseen_mass",
+             "distinct_2", "self_bleu", "repeated_4gram_share", "compression_ratio", "formality_f",
+             "formality_lexical", "sadhu_share", "honorific_share")
+METRICS.show("seeded", "heldout_bpc", "gen0_ppl", "tail_coverage", "distinct_2", "repeated_4gram_share", "self_bleu")
+METRICS.show("compared", "heldout_bpc", "heldout_bpw", "distinct_1", "distinct_2", "repeated_4gram_share",
+             "head_coverage", "torso_coverage", "tail_coverage", "tail_coverage_vs_real")
+METRICS.show("changed", "heldout_bpc", "tail_coverage")
+METRICS.show("paired", "heldout_bpc", "tail_coverage", "distinct_2")
+METRICS.show("formality", "formality_f", "formality_lexical", "sadhu_share", "honorific_share")
+METRICS.show("bands", "head_coverage", "torso_coverage", "tail_coverage")
+METRICS.show("curves", "heldout_bpc", "heldout_bpb", "heldout_ppl", "tail_coverage", "distinct_2",
+             "repeated_4gram_share")
+METRICS.show("watermark_cost", "heldout_ppl", "heldout_bpc", "distinct_4", "self_bleu", "repeated_4gram_share",
+             "entropy_1")
+METRICS.show("watermark_summary", "watermark_tpr", "watermark_fpr", "watermark_auc", "radioactivity_z",
+             "filter_kept_synthetic", "filter_dropped_real", "filter_synthetic_share", "heldout_ppl")

@@ -8,15 +8,13 @@ import difflib
 import os
 from pathlib import Path
 
-from textmad import rundir
-from textmad.recipe.schema import (MAX_NAME_BYTES, MAX_SCRATCH_BYTES, MAX_SEED, SHARED_MODES, ArmConfig,
+from textmad.modes import SHARED_MODES
+from textmad.rundir import GEN_PREFIX, RUN_DIR_ENTRIES
+from textmad.evaluate.registry import METRICS  # the registry names the accepted metric families
+from textmad.recipe.schema import (MAX_NAME_BYTES, MAX_SCRATCH_BYTES, MAX_SEED, ArmConfig,
                                    LoopConfig, Recipe, RecipeError, ScratchConfig, _build, arm_name, describe, show,
                                    sweep_arm, to_dict)
 
-# Entries at the top of a run directory besides the arms' folders (gen-* and .* are reserved too);
-# report/ and eval/ are where `textmad report` and `textmad eval` write by default.
-RUN_DIR_ENTRIES = (rundir.RECIPE, rundir.ENVIRONMENT, rundir.CORPUS, rundir.TABLE_JSONL, rundir.TABLE_CSV,
-                   rundir.TRACKERS, "report", "eval")
 
 
 def parse_share(share, generations: int, where: str, source: str) -> list[float]:
@@ -192,12 +190,11 @@ def validate(recipe: Recipe, source: str = "<recipe>") -> None:
         check_folder_name(name, f"loop.arms[{i}].name", source)
         # casefold: on case-insensitive file systems Gen-001 and gen-001 are one folder
         folded = name.casefold()
-        if folded in names or folded.startswith(("gen-", ".")) or folded in RUN_DIR_ENTRIES:
+        if folded in names or folded.startswith((GEN_PREFIX, ".")) or folded in RUN_DIR_ENTRIES:
             raise RecipeError(f"{source}: loop.arms[{i}] has the folder name {show(name)}, which is taken by "
                               f"another arm or reserved in the run directory (gen-*, names starting with '.', "
                               f"{', '.join(RUN_DIR_ENTRIES)}); give it a distinct loop.arms[{i}].name")
         names.add(folded)
-    from textmad.evaluate import METRICS  # the registry names the accepted metric families
     for name in recipe.evaluate.metrics:
         if name not in METRICS.families():
             close = difflib.get_close_matches(name, METRICS.families(), n=1)
@@ -225,8 +222,6 @@ UNSWEPT = {"name": "the sweep's name", "seed": "list the seeds in `seeds`", "see
 
 def threshold_metric(recipe: Recipe) -> str:
     """sweep.metric, or bits per character where registered (fair across scripts), else bits per byte."""
-    from textmad.evaluate import METRICS
-
     return recipe.sweep.metric or ("heldout_bpc" if "heldout_bpc" in METRICS else "heldout_bpb")
 
 
@@ -280,8 +275,6 @@ def validate_sweep(recipe: Recipe, source: str = "<recipe>") -> None:
             except RecipeError as e:
                 raise RecipeError(f"{source}: {where}.values[{j}] = {show(value)} is not a valid "
                                   f"{swept.key}: {str(e).removeprefix(source + ': ')}") from None
-    from textmad.evaluate import METRICS
-
     metric = threshold_metric(recipe)
     if metric not in METRICS or METRICS[metric].higher_is_better is None:
         directed = [m.name for m in METRICS if m.higher_is_better is not None]

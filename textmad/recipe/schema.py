@@ -20,6 +20,7 @@ from typing import Any, Literal, Union
 import yaml
 
 from textmad.errors import UserError
+from textmad.modes import AUGMENT, FRESH, MODES, REPLACE, SHARED_MODES
 
 MAX_SEED = 2**32 - 1  # sentencepiece and numpy take seeds below 2**32
 MAX_CONTEXT = 2**17  # tokens: above any model textmad trains or loads
@@ -213,7 +214,6 @@ class GenerateConfig:
 
 # ---------------------------------------------------------------- loop
 
-SHARED_MODES = ("augment", "fresh")  # the modes whose real share is a knob; the others fix it
 
 
 # the filter run on a generation's pool before training (textmad.watermark)
@@ -235,7 +235,7 @@ class FilterConfig:
 @dataclass
 class ArmConfig:
     """One arm of the loop: a mixing mode and its real share. Arms share generation 0."""
-    mode: Literal["replace", "augment", "accumulate", "accumulate-subsample", "fresh"] = _f("replace")
+    mode: Literal[MODES] = _f(REPLACE)
     name: str = _f("", doc="folder name (default: the mode, plus the real share when it is set); "
                            "not gen-*, not a file name of the run directory, not starting with '.'")
     real_share: Union[float, list[float], str, None] = _f(
@@ -318,7 +318,7 @@ class SweepConfig:
     """`textmad sweep`: a grid over the real share (one arm per mode and share) and other keys, x seeds."""
     real_share: list[float] = _f([], doc="the real-share grid: each mode gets one arm per share, named "
                                          "MODE-PERCENT (fresh-25); they share each seed's generation 0")
-    modes: list[Literal["augment", "fresh"]] = _f(["fresh", "augment"], doc="modes the grid runs")
+    modes: list[Literal[SHARED_MODES]] = _f([FRESH, AUGMENT], doc="modes the grid runs")
     keys: list[SweptKey] = _f([], doc="other keys to sweep: each value gets its own run directory per seed")
     metric: str = _f("", doc="threshold metric (registered, with a direction); '' = heldout_bpc when "
                              "registered, else heldout_bpb")

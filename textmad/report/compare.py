@@ -20,8 +20,9 @@ from pathlib import Path
 
 import sys
 
-from textmad import stats
+from textmad import rundir, stats
 from textmad.errors import UserError
+from textmad.evaluate.registry import METRICS
 from textmad.report.detection import detection_lines, detection_rows, detection_table
 from textmad.report.rundir import Run, gen_name, is_number, is_run_dir, open_runs
 from textmad.report.tables import render
@@ -29,19 +30,18 @@ from textmad.report.tables import render
 
 # The columns, each a registered metric that means the same across tokenizers, sizes and scripts:
 # bits per character and per word, diversity and tail coverage on equal-size samples.
-COMPARED = ("heldout_bpc", "heldout_bpw", "distinct_1", "distinct_2", "repeated_4gram_share", "head_coverage",
-            "torso_coverage", "tail_coverage", "tail_coverage_vs_real")
+COMPARED = METRICS.shown("compared")
 # Shown also as the relative change from the run's own generation 0 (value / gen 0 - 1), the fair
 # view when runs differ in language or model.
-CHANGED = ("heldout_bpc", "tail_coverage")
+CHANGED = METRICS.shown("changed")
 # Arms compared by paired differences within a seed (against the first arm), on these metrics.
-PAIRED = ("heldout_bpc", "tail_coverage", "distinct_2")
+PAIRED = METRICS.shown("paired")
 
 
 def change_name(metric: str) -> str:
     return f"{metric}_change"
 # Each language's formality measure, first available first; shown divided by its own generation 0.
-FORMALITY = ("formality_f", "formality_lexical", "sadhu_share", "honorific_share")
+FORMALITY = METRICS.shown("formality")
 
 
 def formality_ratio(values: dict, baseline: dict) -> tuple[str, float | None]:
@@ -55,7 +55,7 @@ def formality_ratio(values: dict, baseline: dict) -> tuple[str, float | None]:
 def run_rows(run: Run) -> list[dict]:
     """gen-000 and the last finished generation of each arm, as {source, language, arm, generation, values}."""
     first_arm = run.arms[0] if run.arms else ""
-    picks = [("gen-000", first_arm, 0)] + [(arm, arm, run.generations(arm)[-1]) for arm in run.arms
+    picks = [(rundir.GEN0, first_arm, 0)] + [(arm, arm, run.generations(arm)[-1]) for arm in run.arms
                                              if len(run.generations(arm)) > 1]
     baseline = {m: run.value(first_arm, 0, m) for m in (*FORMALITY, *CHANGED)}
     rows = []
@@ -73,7 +73,6 @@ def corpus_rows(path: Path, sample_words: dict[str, int] | None = None) -> list[
     """Model-free metrics of a prepared corpus's train split, by `score_corpus` as `textmad eval CORPUS`: the
     held-out split is the real baseline; no tail band coverage (the split would be its own reference)."""
     from textmad.corpus.prepare import load_prepared
-    from textmad.evaluate import METRICS
     from textmad.evaluate.score import score_corpus
     from textmad.recipe import EvaluateConfig
 
@@ -101,11 +100,12 @@ def collect(paths: list[str], sample_words: int | None = None) -> tuple[list[Run
         path = Path(p)
         if is_run_dir(path):
             runs.append(p)
-        elif (path / "manifest.json").is_file() and (path / "train.jsonl").is_file():
+        elif (path / rundir.MANIFEST).is_file() and (path / rundir.split_file("train")).is_file():
             corpora.append(path)
         else:
-            raise UserError(f"{path}: neither a run directory (recipe.yaml, gen-000/) nor a prepared corpus "
-                            f"(manifest.json, train.jsonl); see `textmad run` and `textmad corpus`")
+            raise UserError(f"{path}: neither a run directory ({rundir.RECIPE}, {rundir.GEN0}/) nor a prepared "
+                            f"corpus ({rundir.MANIFEST}, {rundir.split_file('train')}); see `textmad run` and "
+                            f"`textmad corpus`")
     runs = open_runs(runs)
     sizes = {f: n for f in ("tail", "diversity") if (n := sample_words or run_sample_words(runs, f))}
     return runs, [row for c in corpora for row in corpus_rows(c, sizes)]
@@ -131,7 +131,7 @@ def seed_groups(runs: list[Run]) -> list[list[Run]]:
 
 def group_label(group: list[Run]) -> str:
     parents = {r.path.parent.name for r in group}
-    name = parents.pop() if len(parents) == 1 and all(r.path.name.startswith("seed-") for r in group) \
+    name = parents.pop() if len(parents) == 1 and all(r.path.name.startswith(rundir.SEED_PREFIX) for r in group) \
         else group[0].recipe.name
     return f"{name} (seeds {' '.join(str(r.recipe.seed) for r in group)})"
 
@@ -166,7 +166,7 @@ def verdict(diff: stats.Interval) -> str:
 def paired_lines(group: list[Run]) -> list[str]:
     """Each arm minus the first arm, per seed, at their last common generation: mean ± CI, and whether
     the interval excludes zero (a difference) or not (not distinguishable from seed noise)."""
-    rows = [r for r in seed_rows(group) if r["arm"] != "gen-000"]
+    rows = [r for r in seed_rows(group) if r["arm"] != rundir.GEN0]
     if len(group) < 2 or len(rows) < 2:
         return []
     first, lines = rows[0], []
@@ -192,7 +192,7 @@ def between_lines(groups: list[list[Run]]) -> list[str]:
     for group in others:
         for row in seed_rows(group):
             base = base_rows.get(row["arm"])
-            if row["arm"] == "gen-000" or base is None or base["generation"] != row["generation"]:
+            if row["arm"] == rundir.GEN0 or base is None or base["generation"] != row["generation"]:
                 continue
             for m in map(change_name, CHANGED):
                 diff = stats.difference(list(per_seed(row, m).values()), list(per_seed(base, m).values()))

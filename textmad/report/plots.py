@@ -163,7 +163,7 @@ def family_plot(runs: list[Run], metrics: list[str], title: str, path: Path, col
 def bands_plot(run: Run, metrics: list[str], path: Path) -> Path | None:
     """One panel per tail band, each on its own scale (the tail's coverage is a hundredth of the head's):
     gen-000 beside each arm's last generation, the value on each bar, the real text's value as a line."""
-    bars = [("gen-000", None, 0, "0.6")] + [
+    bars = [(rundir.GEN0, None, 0, "0.6")] + [
         (f"{arm}\n{gen_name(run.generations(arm)[-1])}", arm, run.generations(arm)[-1], color)
         for arm, color in arm_colors([run]).items() if len(run.generations(arm)) > 1]
     first_arm = run.arms[0] if run.arms else ""
@@ -198,7 +198,7 @@ def _short(value) -> str:
 
 def loss_plot(run: Run, path: Path) -> Path | None:
     """Training loss per logging step, one panel per arm, one line per generation (dark to light)."""
-    panels = [(arm, run.generations(arm)) for arm in run.arms] or [("gen-000", [0])]
+    panels = [(arm, run.generations(arm)) for arm in run.arms] or [(rundir.GEN0, [0])]
     fig, axes = plt.subplots(1, len(panels), figsize=(min(4.5 * len(panels), 13), 3.6), squeeze=False, sharey=True,
                              layout="constrained")
     cmap = plt.get_cmap("viridis")

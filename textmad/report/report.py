@@ -17,7 +17,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from textmad import stats
+from textmad import rundir, stats
+from textmad.evaluate.registry import METRICS
 from textmad.io import write_text
 from textmad.report import fonts, interactive, plots, seeds
 from textmad.report import detection
@@ -42,16 +43,12 @@ class Block:
 
 # The figures that show collapse (CONTEXT.md), one panel each in one PNG per family; every other
 # metric is in the interactive figure and the run table below them.
-PLOTTED = ("heldout_ppl", "heldout_bpb", "gen0_ppl", "tail_coverage", "tail_drop_vs_gen0", "unseen_mass",
-           "distinct_2", "self_bleu", "repeated_4gram_share", "compression_ratio", "formality_f",
-           "formality_lexical", "sadhu_share", "honorific_share", "val_loss")
+PLOTTED = (*METRICS.shown("plotted"), "val_loss")
 LOST_SHOWN = 30  # lost words listed per arm in the tables (the interactive figure shows more)
 
 
 def metric_help(metric: str) -> list[str]:
     """[name, better direction, description] for the metric tables under the plots."""
-    from textmad.evaluate import METRICS
-
     if metric in METRICS:
         m = METRICS[metric]
         better = {"closer_to_real": "closer to real text", "none": "neither"}.get(m.direction, m.direction)
@@ -59,7 +56,7 @@ def metric_help(metric: str) -> list[str]:
     return [metric, "lower", plots.TRAINING_HELP.get(metric, "from the run table")]
 
 
-BANDS = ("head_coverage", "torso_coverage", "tail_coverage")  # the tail family's rank bands, frequent to rare
+BANDS = METRICS.shown("bands")  # the tail family's rank bands, frequent to rare
 
 
 def middle_and_last(gens: list[int]) -> list[int]:
@@ -107,8 +104,6 @@ def slug(run: Run, *parts: str) -> str:
 def run_table_blocks(run: Run) -> list[Block]:
     """The run table cut into one table per group of columns (the run's own columns, then each metric
     family in registry order, then timings), each keyed by arm and generation, each column with one format."""
-    from textmad.evaluate import METRICS
-
     columns = list(dict.fromkeys(k for row in run.table for k in row))
     keys = [c for c in ("arm", "generation") if c in columns]
     groups: dict[str, list[str]] = {"run": []}
@@ -150,13 +145,13 @@ def lost_blocks(run: Run, out: Path, several: bool, figures: bool) -> list[Block
                 figure = interactive.lost_figure(lost, slug(run, arm, "lost"))
                 if figure:
                     blocks.append(Block("figure", figure))
-    png = plots.survival_plot(run, survival, out / "plots" / f"lost-{slug(run)}.png") if blocks else None
+    png = plots.survival_plot(run, survival, out / rundir.PLOTS_DIR / f"lost-{slug(run)}.png") if blocks else None
     if png:
         blocks.append(Block("img", f"tail words of generation 0 still written, {run.label}", path=png))
     return blocks
 
 
-SEEDED = ("heldout_bpc", "gen0_ppl", "tail_coverage", "distinct_2", "repeated_4gram_share", "self_bleu")
+SEEDED = METRICS.shown("seeded")
 
 
 def seeded_blocks(groups: list[list[Run]], out: Path) -> list[Block]:
@@ -169,7 +164,7 @@ def seeded_blocks(groups: list[list[Run]], out: Path) -> list[Block]:
                            "figures are in its run directory (`textmad report RUN`).")]
     names = [m for m in dict.fromkeys(m for g in groups for r in g for m in r.metric_names()) if m in SEEDED]
     for fam in dict.fromkeys(map(family, names)):
-        path = out / "plots" / f"seeds-{fam}.png"
+        path = out / rundir.PLOTS_DIR / f"seeds-{fam}.png"
         if seeds.bands_figure(groups, [m for m in names if family(m) == fam], path):
             blocks.append(Block("img", f"{fam} metrics over seeds", path=path))
     return blocks
@@ -272,10 +267,10 @@ def build(runs: list[Run], out: Path, command: str, prompts: int, max_words: int
     metrics = [m for m in dict.fromkeys(m for r in shown for m in r.metric_names()) if m in PLOTTED]
     for fam in dict.fromkeys(map(family, metrics)):
         names = [m for m in metrics if family(m) == fam]
-        drawn = plots.family_plot(shown, names, fam, out / "plots" / f"metrics-{fam}.png")
+        drawn = plots.family_plot(shown, names, fam, out / rundir.PLOTS_DIR / f"metrics-{fam}.png")
         if drawn:
             blocks += [Block("h3", fam), Block("img", f"{fam} metrics against generation",
-                                               path=out / "plots" / f"metrics-{fam}.png"),
+                                               path=out / rundir.PLOTS_DIR / f"metrics-{fam}.png"),
                        Block("details", f"what the {fam} metrics measure",
                              children=[Block("table", header=["metric", "better", "description"],
                                              rows=[metric_help(m) for m in drawn])])]
@@ -292,7 +287,7 @@ def build(runs: list[Run], out: Path, command: str, prompts: int, max_words: int
                              "equal-size sample of generated text, each band on its own scale."))
     blocks += [Block("p", line) for line in tail_findings(groups)]
     for run in shown:
-        png = plots.bands_plot(run, list(BANDS), out / "plots" / f"bands-{slug(run)}.png")
+        png = plots.bands_plot(run, list(BANDS), out / rundir.PLOTS_DIR / f"bands-{slug(run)}.png")
         blocks.append(Block("img", f"tail bands of {run.label}", path=png) if png
                       else Block("p", f"{run.label}: no tail-band coverage in the run table."))
 
@@ -308,7 +303,7 @@ def build(runs: list[Run], out: Path, command: str, prompts: int, max_words: int
     blocks.append(Block("p", "Loss per token on the generation's training mix at each logging step; dashed: "
                              "validation loss on the held-out share of the mix."))
     for run in shown:
-        png = plots.loss_plot(run, out / "plots" / f"loss-{slug(run)}.png")
+        png = plots.loss_plot(run, out / rundir.PLOTS_DIR / f"loss-{slug(run)}.png")
         blocks.append(Block("img", f"training loss of {run.label}", path=png) if png
                       else Block("p", f"{run.label}: no train_log.jsonl with a loss."))
 
@@ -345,7 +340,7 @@ def build(runs: list[Run], out: Path, command: str, prompts: int, max_words: int
                    Block("p", "Seeds: " + (", ".join(f"{k} {v}" for k, v in (env.get("seeds") or {}).items())
                                            or "not recorded")),
                    Block("details", "resolved recipe (recipe.yaml)",
-                         children=[Block("pre", (run.path / "recipe.yaml").read_text(encoding="utf-8"))]),
+                         children=[Block("pre", (run.path / rundir.RECIPE).read_text(encoding="utf-8"))]),
                    Block("details", "environment (environment.json: versions, seeds, device)",
                          children=[Block("pre", json.dumps(env, ensure_ascii=False, indent=2))])]
     return blocks
@@ -470,7 +465,7 @@ def _walk(blocks: list[Block]):
 def write_report(runs: list[Run], out: Path, command: str, prompts: int = 5, max_words: int = 60,
                  interactive_figures: bool = True) -> tuple[dict[str, Path], str]:
     blocks = build(runs, out, command, prompts, max_words, interactive_figures)
-    paths = {"html": out / "report.html", "md": out / "report.md"}
+    paths = {"html": out / rundir.REPORT_HTML, "md": out / rundir.REPORT_MD}
     page, note = to_html(blocks)
     write_text(paths["md"], to_markdown(blocks, out))
     write_text(paths["html"], page)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from textmad import rundir
 from textmad.errors import UserError
-from textmad.recipe import Recipe, arm_name
+from textmad.recipe import Recipe, arm_name, load_recipe
 # is_number is imported by the views from here
 from textmad.rundir import (GEN0, GEN_DIR, finished_generations, gen_dir, gen_name, is_done,  # noqa: F401
                             is_number, is_run_dir, metric_columns)
@@ -25,7 +25,7 @@ class Run:
         if not is_run_dir(self.path):
             raise UserError(f"{self.path}: not a run directory (expected {rundir.RECIPE} and {GEN0}/ "
                             f"written by `textmad run`)")
-        self.recipe = rundir.read_recipe(self.path)
+        self.recipe = load_recipe(self.path / rundir.RECIPE)
         self.label = self.label or self.path.name
 
     @cached_property
@@ -54,7 +54,7 @@ class Run:
         """Arm folders in recipe order, then any other arm folder found on disk."""
         declared = [arm_name(arm) for arm in self.recipe.loop.arms]
         on_disk = sorted(p.name for p in self.path.iterdir()
-                         if p.is_dir() and not GEN_DIR.fullmatch(p.name) and any(is_done(g) for g in p.glob("gen-*")))
+                         if p.is_dir() and not GEN_DIR.fullmatch(p.name) and any(is_done(g) for g in p.glob(f"{rundir.GEN_PREFIX}*")))
         return [a for a in declared if a in on_disk] + [a for a in on_disk if a not in declared]
 
     def gen_dir(self, arm: str | None, k: int) -> Path:
@@ -135,6 +135,6 @@ def open_runs(paths: list[str]) -> list[Run]:
     runs = [Run(Path(p)) for p in paths]
     names = [r.path.name for r in runs]
     for r in runs:
-        if names.count(r.path.name) > 1 or r.path.name.startswith("seed-"):
+        if names.count(r.path.name) > 1 or r.path.name.startswith(rundir.SEED_PREFIX):
             r.label = f"{r.path.parent.name}/{r.path.name}"
     return runs

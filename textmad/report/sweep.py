@@ -19,7 +19,9 @@ from pathlib import Path
 
 from textmad import rundir, stats
 from textmad.errors import UserError
+from textmad.evaluate.registry import METRICS
 from textmad.io import write_text
+from textmad.modes import ACCUMULATE, ACCUMULATE_SUBSAMPLE, AUGMENT, FRESH, REPLACE
 from textmad.recipe import load_recipe
 from textmad.report import plots
 from textmad.report.plots import MaxNLocator, plt
@@ -27,9 +29,8 @@ from textmad.report.report import Block, to_html, to_markdown
 from textmad.report.rundir import shell_command
 from textmad.rundir import inside
 
-CURVES = ("heldout_bpc", "heldout_bpb", "heldout_ppl", "tail_coverage", "distinct_2", "repeated_4gram_share")
-MODE_MAPS = {"fresh": "Blues", "augment": "Oranges", "replace": "Reds", "accumulate": "Greens",
-             "accumulate-subsample": "Purples"}
+CURVES = METRICS.shown("curves")
+MODE_MAPS = {FRESH: "Blues", AUGMENT: "Oranges", REPLACE: "Reds", ACCUMULATE: "Greens", ACCUMULATE_SUBSAMPLE: "Purples"}
 
 
 @dataclass
@@ -209,7 +210,7 @@ def write_sweep_report(sweep_dir: Path) -> dict[str, Path]:
     """SWEEP/report/report.md, report.html and plots/*.png, from summary.csv, threshold.json and sweep.yaml."""
     summary = read_summary(sweep_dir)
     sweep_dir = summary.dir
-    out = inside(sweep_dir, sweep_dir / "report")
+    out = inside(sweep_dir, sweep_dir / rundir.REPORT_DIR)
     recipe, result = summary.recipe, summary.result
     metric, tol, last = result["metric"], result["tolerance"], result["generation"]
     thresholds = result["thresholds"]
@@ -230,16 +231,16 @@ def write_sweep_report(sweep_dir: Path) -> dict[str, Path]:
         if point:
             blocks.append(Block("h2", point))
         dose = dose_plot([t for t in thresholds if t["point"] == point], metric, tol, last, label,
-                         inside(sweep_dir, out / "plots" / f"dose-response-{slug}.png"))
+                         inside(sweep_dir, out / rundir.PLOTS_DIR / f"dose-response-{slug}.png"))
         if dose:
             blocks.append(Block("img", f"{label}: dose-response", path=dose))
         header, rows = value_table(here, metric, last)
         blocks.append(Block("table", header=header, rows=rows))
         shown = [metric] + [m for m in CURVES if m != metric]
-        curves = curves_plot(here, shown, label, inside(sweep_dir, out / "plots" / f"curves-{slug}.png"))
+        curves = curves_plot(here, shown, label, inside(sweep_dir, out / rundir.PLOTS_DIR / f"curves-{slug}.png"))
         if curves:
             blocks.append(Block("img", f"{label}: mean curves with 95% bands", path=curves))
-    paths = {"html": inside(sweep_dir, out / "report.html"), "md": inside(sweep_dir, out / "report.md")}
+    paths = {"html": inside(sweep_dir, out / rundir.REPORT_HTML), "md": inside(sweep_dir, out / rundir.REPORT_MD)}
     page, _ = to_html(blocks)
     write_text(paths["md"], to_markdown(blocks, out))
     write_text(paths["html"], page)

@@ -298,7 +298,7 @@ def write_summary(sweep: Sweep, jobs: list[Job]) -> list[dict]:
         "next_shares": {f"{p or '-'}/{m}": s for (p, m), s in next_shares(sweep, thresholds).items()},
     }
     write_json(inside(sweep.dir, sweep.dir / rundir.THRESHOLD), result)
-    failed = sorted({f"{s.point + '/' if s.point else ''}seed-{s.seed}/{s.arm}: {s.failed}" for s in series if s.failed})
+    failed = sorted({f"{s.point + '/' if s.point else ''}{rundir.seed_name(s.seed)}/{s.arm}: {s.failed}" for s in series if s.failed})
     for t in thresholds:
         print(t["sentence"])
     if failed:

@@ -40,13 +40,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from textmad.errors import UserError
+from textmad.rundir import RADIOACTIVITY, SAMPLES_OTHER
 
 TOO_SHORT = "too short"
 # length bands (scored pairs) for the per-band true-positive rate: name -> [lo, hi)
 BANDS = {"short": (0, 32), "medium": (32, 96), "long": (96, 10**9)}
-SAMPLES_OTHER = "samples-watermark-{}.jsonl"   # gen-000's samples under the other watermark setting
-RADIOACTIVITY = "radioactivity.jsonl"          # the unwatermarked sample drawn to measure radioactivity
-FILTERED_OUT = "filtered_out.jsonl"            # the pool's documents a filter dropped, with the reason
 
 
 # ---------------------------------------------------------------- the exact test
@@ -385,8 +383,9 @@ def sample_extras(model, tokenizer, prompts: list[dict], samples: list[dict], re
 
 
 def generation_scores(recipe, samples: list[dict], extras_rows: list[dict] | None, heldout: list[dict], tokenizer,
-                      model, seed: int, figures: dict | None):
-    """The watermark family's Scores of one generation: detection, radioactivity and the filter's figures."""
+                      model, seed: int, figures: dict | None, no_model: str = "no model"):
+    """The watermark family's Scores of one generation: detection, radioactivity and the filter's figures.
+    Without a model (None: `textmad eval` could not load it) detection is unavailable for ``no_model``."""
     from textmad.evaluate.registry import METRICS
     from textmad.evaluate.score import Scores
 
@@ -394,7 +393,9 @@ def generation_scores(recipe, samples: list[dict], extras_rows: list[dict] | Non
     names = [n for n in METRICS.names("watermark") if marked or filtered and n.startswith("filter_")]
     scores = Scores({name: None for name in names})
     values = dict(figures or {})
-    if marked:
+    if marked and model is None:
+        scores.fail([n for n in names if not n.startswith("filter_")], no_model)
+    elif marked:
         detector = loop_detector(recipe, tokenizer, model)
         real = [detector.score_ids(c, t) for c, t in real_like(heldout, tokenizer, samples, seed)]
         values.update(detection_metrics([score_from_row(r) for r in samples], real,
@@ -406,10 +407,12 @@ def generation_scores(recipe, samples: list[dict], extras_rows: list[dict] | Non
                                     "scored_pairs": pairs, "chars_per_scored_pair": chars / pairs if pairs else None,
                                     "min_tokens": recipe.generate.watermark.min_tokens,
                                     "scoring": "distinct (context, token) pairs, exact one-sided binomial test"}
-    if marked and extras_rows:
+    if marked and model is not None and extras_rows:
         pooled = detector.score_pooled([encode(tokenizer, r.get("prompt") or "", r["text"]) for r in extras_rows])
         values.update(radioactivity_z=pooled.z, radioactivity_p=pooled.p, radioactivity_scored=pooled.scored)
     for name in scores.values:
+        if name in scores.unavailable:
+            continue
         scores.set(name, values.get(name), "not measured: " + (
             "no filter ran" if name.startswith("filter_") else
             "radioactivity_samples is 0" if name.startswith("radioactivity") else

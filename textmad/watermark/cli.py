@@ -176,7 +176,7 @@ def main_summary(args) -> tuple[list[str], list[list]]:
     for (arm, k), by_seed in sorted(cells.items(), key=lambda kv: (kv[0][1] > 0, kv[0][0], kv[0][1])):
         if k == 0 and rows and rows[0][1] == 0:
             continue  # generation 0 is shared: once
-        row = ["gen-000" if k == 0 else arm, k, len(by_seed)]
+        row = [rd.GEN0 if k == 0 else arm, k, len(by_seed)]
         for m in metrics:
             i = t_interval([r[m] for r in by_seed.values() if rd.is_number(r.get(m))])
             row += [i.mean if i.n else None, i.low if i.n > 1 else None, i.high if i.n > 1 else None]
