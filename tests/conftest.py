@@ -65,13 +65,11 @@ def tiny_run(session_dir) -> Path:
 @pytest.fixture(scope="session")
 def tiny_run_bn(session_dir) -> Path:
     """recipes/tiny.yaml on the Bengali quran-bn corpus, run once per session; skipped without the corpus."""
-    from textmad.corpus.sources import BUILTIN_SOURCES
-    from textmad.errors import UserError
+    from textmad.corpus import get_card, installed
 
-    try:
-        BUILTIN_SOURCES["quran-bn"]()
-    except UserError as e:
-        pytest.skip(f"quran-bn is not installed (scripts/install-debian-corpora.sh installs it): {e}")
+    here, why = installed(get_card("quran-bn"))
+    if not here:
+        pytest.skip(f"quran-bn is not installed (scripts/install-debian-corpora.sh installs it): {why}")
     base = session_dir / "tiny-bn"
     status, out, err = run_textmad("run", str(TINY), *location_overrides(base), "corpus.name=quran-bn", "name=tiny-bn")
     assert status == 0, f"tiny Bengali run failed:\n{out}\n{err}"

@@ -120,10 +120,10 @@ def test_sadhu_share_is_not_fooled_by_participles_or_hyphenated_case_endings():
 
 def test_real_quran_translations_are_cholito():
     from fixtures import quran_bn_verses
-    from textmad.corpus import sources
+    from textmad.corpus import get_card, sources
 
     quran_bn_verses()  # skips without the Debian package
-    for path in sources.BUILTIN_SOURCES["quran-bn"]().files:
+    for path in sources.card_files(get_card("quran-bn"))[0]:
         verses = [text for _, _, text in sources.quran_verses(path)]
         share = fm.bengali_register(verses)["sadhu_share"]
         assert share < 0.01, path.name  # both translations are in standard cholito prose
