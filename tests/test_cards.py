@@ -169,7 +169,7 @@ def _drop(key):
     (_set("readr", "lines"), "unknown key 'readr' (did you mean 'reader'?); a card has name, language"),
     (_drop("licence"), "missing key(s) licence; a card has"),
     (_set("reader", "pdf"), "reader = 'pdf'; accepted: documents (files read like a local source"),
-    (_set("needs", {"conda": "x"}), "needs = {'conda': 'x'}; accepted: {pip: NAME==VERSION}"),
+    (_set("needs", {"conda": "x"}), "needs = {'conda': 'x'}; accepted: {pip: NAME==VERSION} (or NAME unpinned"),
     (_set("needs", {"pip": "gensim", "debian": "dasher-data"}), "needs = {'pip': 'gensim', 'debian'"),
     (_set("needs", {"extra": "corpora"}), "needs = {'extra': 'corpora'}; accepted"),
     (_set("needs", {"pip": "two words"}), "needs.pip = 'two words'; a package name"),

@@ -55,8 +55,8 @@ OPTIONAL = ("needs", "split_defaults", "expected_size", "notes")
 def _check_needs(path: Path, needs) -> dict:
     if needs is None:
         return {}
-    accepted = (f"accepted: {{pip: NAME==VERSION}} (optionally with extra: EXTRA, the textmad extra that installs "
-                f"it), {{debian: PACKAGE}}, or no needs (the files are paths on this machine)")
+    accepted = ("accepted: {pip: NAME==VERSION} (or NAME unpinned; optionally with extra: EXTRA, the textmad extra "
+                "that installs it), {debian: PACKAGE}, or no needs (the files are paths on this machine)")
     if (not isinstance(needs, dict) or set(needs) - set(NEEDS) or ("pip" in needs) == ("debian" in needs)
             or ("extra" in needs and "pip" not in needs)):
         raise UserError(f"{path}: needs = {needs!r}; {accepted}")
