@@ -1,4 +1,7 @@
-"""Shared fixtures: one tiny real run per test session, reused by the loop, report and inspect tests."""
+"""Shared fixtures: one tiny real run per test session, reused by the loop, report and inspect tests.
+
+Tests that run a loop, train or load a model are marked ``slow``; ``pytest -m "not slow"`` is the fast loop
+for development (README), and a test that uses the tiny run without the mark is refused at collection."""
 from __future__ import annotations
 
 import contextlib
@@ -46,6 +49,20 @@ def run_textmad(*argv: str) -> tuple[int, str, str]:
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         status = main(list(argv))
     return status, out.getvalue(), err.getvalue()
+
+
+LOOP_FIXTURES = {"tiny_run", "tiny_run_bn"}  # session fixtures that run the loop: minutes of CPU
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test that uses a loop fixture (even through another fixture) must be marked slow, so that
+    `pytest -m "not slow"` never starts the session's tiny run."""
+    unmarked = [item.nodeid for item in items
+                if LOOP_FIXTURES & set(item.fixturenames) and item.get_closest_marker("slow") is None]
+    if unmarked:
+        raise pytest.UsageError(f"these tests use {' or '.join(sorted(LOOP_FIXTURES))}, which run the loop, but are "
+                                f"not marked slow (pytestmark = pytest.mark.slow, or @pytest.mark.slow): "
+                                f"{', '.join(unmarked[:10])}" + (f" and {len(unmarked) - 10} more" if len(unmarked) > 10 else ""))
 
 
 @pytest.fixture(scope="session")

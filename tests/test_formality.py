@@ -56,6 +56,7 @@ def test_english_encyclopedia_is_more_formal_than_reviews():
     assert lex_wiki["contraction_rate"] < lex_rev["contraction_rate"]
 
 
+@pytest.mark.slow  # loads spaCy's English tagger
 def test_english_f_score_orders_real_text():
     pytest.importorskip("spacy")
     if fm._spacy_tagger()[0] is None:
