@@ -17,13 +17,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from textmad.corpus import prepare  # noqa: E402
-from textmad.corpus.sources import LEE_FILE, gensim_test_file  # noqa: E402
+from textmad.corpus import get_card, prepare  # noqa: E402
+from textmad.corpus.sources import card_files  # noqa: E402
 from textmad.recipe import CorpusConfig, SourceConfig  # noqa: E402
 
 
 def single_line(n_bytes: int) -> str:
-    stories = gensim_test_file(LEE_FILE)[0].read_text(encoding="utf-8").split()
+    stories = card_files(get_card("lee-en"))[0][0].read_text(encoding="utf-8").split()
     parts, size, i = [], 0, 0
     while size < n_bytes:
         word = stories[i % len(stories)] + (f" {i}" if i % 50 == 0 else "")

@@ -1,4 +1,7 @@
-"""Shared fixtures: one tiny real run per test session, reused by the loop, report and inspect tests."""
+"""Shared fixtures: one tiny real run per test session, reused by the loop, report and inspect tests.
+
+Tests that run a loop, train or load a model are marked ``slow``; ``pytest -m "not slow"`` is the fast loop
+for development (README), and a test that uses the tiny run without the mark is refused at collection."""
 from __future__ import annotations
 
 import contextlib
@@ -48,6 +51,20 @@ def run_textmad(*argv: str) -> tuple[int, str, str]:
     return status, out.getvalue(), err.getvalue()
 
 
+LOOP_FIXTURES = {"tiny_run", "tiny_run_bn"}  # session fixtures that run the loop: minutes of CPU
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test that uses a loop fixture (even through another fixture) must be marked slow, so that
+    `pytest -m "not slow"` never starts the session's tiny run."""
+    unmarked = [item.nodeid for item in items
+                if LOOP_FIXTURES & set(item.fixturenames) and item.get_closest_marker("slow") is None]
+    if unmarked:
+        raise pytest.UsageError(f"these tests use {' or '.join(sorted(LOOP_FIXTURES))}, which run the loop, but are "
+                                f"not marked slow (pytestmark = pytest.mark.slow, or @pytest.mark.slow): "
+                                f"{', '.join(unmarked[:10])}" + (f" and {len(unmarked) - 10} more" if len(unmarked) > 10 else ""))
+
+
 @pytest.fixture(scope="session")
 def session_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("textmad-session")
@@ -65,13 +82,11 @@ def tiny_run(session_dir) -> Path:
 @pytest.fixture(scope="session")
 def tiny_run_bn(session_dir) -> Path:
     """recipes/tiny.yaml on the Bengali quran-bn corpus, run once per session; skipped without the corpus."""
-    from textmad.corpus.sources import BUILTIN_SOURCES
-    from textmad.errors import UserError
+    from textmad.corpus import get_card, installed
 
-    try:
-        BUILTIN_SOURCES["quran-bn"]()
-    except UserError as e:
-        pytest.skip(f"quran-bn is not installed (scripts/install-debian-corpora.sh installs it): {e}")
+    here, why = installed(get_card("quran-bn"))
+    if not here:
+        pytest.skip(f"quran-bn is not installed (scripts/install-debian-corpora.sh installs it): {why}")
     base = session_dir / "tiny-bn"
     status, out, err = run_textmad("run", str(TINY), *location_overrides(base), "corpus.name=quran-bn", "name=tiny-bn")
     assert status == 0, f"tiny Bengali run failed:\n{out}\n{err}"

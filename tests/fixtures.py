@@ -6,17 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from textmad.corpus import sources
+from textmad.corpus import get_card, sources
 from textmad.errors import UserError
 
 
 def gensim_file(name: str) -> Path:
-    """A gensim test-data file, at the gensim version textmad's corpora are pinned to."""
-    return sources.gensim_test_file(name)[0]
+    """A gensim test-data file, at the gensim version the built-in corpora's cards pin (corpora/lee-en.yaml)."""
+    return sources.pip_files(get_card("lee-en").needs["pip"], [f"test/test_data/{name}"])[0][0]
 
 
 def lee_path() -> Path:
-    return gensim_file(sources.LEE_FILE)
+    """The Lee corpus's file, where its card (corpora/lee-en.yaml) says: gensim's pinned test data."""
+    return sources.card_files(get_card("lee-en"))[0][0]
 
 
 @lru_cache(maxsize=1)
@@ -33,7 +34,7 @@ def lee_text() -> str:
 def quran_bn_verses() -> tuple[str, ...]:
     """The verses of the first Bengali Quran translation; skips the test when the Debian package is absent."""
     try:
-        source = sources.BUILTIN_SOURCES["quran-bn"]()
+        source = sources.card_source(get_card("quran-bn"))
     except UserError as e:
         pytest.skip(f"quran-bn is not installed (scripts/install-debian-corpora.sh installs it): {e}")
     return tuple(text for _, _, text in sources.quran_verses(source.files[0]))

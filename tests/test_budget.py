@@ -69,6 +69,7 @@ def test_far_beyond_the_budget_warns_with_figures():
     assert B.warnings(est, 0, memory_bytes=1e12) == []  # no time budget, memory enough
 
 
+@pytest.mark.slow
 def test_check_prints_the_estimate_for_a_real_model():
     from tests.fixtures import lee_lines, tiny_llama
 

@@ -103,6 +103,7 @@ def test_plain_install_ls_says_what_is_missing(tmp_path):
     assert "needs: pip install 'textmad[corpora]'" in lines[tiny + 1]  # its status, under its summary
 
 
+@pytest.mark.slow
 def test_plain_install_report_names_the_extra(tiny_run, tmp_path):
     env = plain_env(tmp_path)
     proc = textmad("report", str(tiny_run), "--out", str(tmp_path / "r"), env=env)

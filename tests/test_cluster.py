@@ -197,6 +197,7 @@ def test_sbatch_script_runs_its_tasks_locally(tmp_path, capsys):
 
 # ---------------------------------------------------------------- --status
 
+@pytest.mark.slow
 def test_status_sees_a_running_and_a_killed_run(tmp_path, capsys):
     sweep = plan(TINY, [f"output_dir={tmp_path}", *SMALL], "0,1")
     job = sweep.jobs[1]

@@ -8,6 +8,8 @@ import pytest
 from conftest import run_textmad
 from textmad.io import read_jsonl
 
+pytestmark = pytest.mark.slow  # every test here reads the session's tiny runs (README: the fast test loop)
+
 
 def table(out: str) -> list[dict]:
     """The printed table as dicts (columns are separated by two or more spaces; "—" marks no value)."""

@@ -50,6 +50,7 @@ def run_dir(tmp_path_factory):
     return run
 
 
+@pytest.mark.slow
 def test_eval_run_writes_beside_the_run_and_replace_rewrites_it(run_dir, capsys):
     """A run directory is the record of what happened: eval writes RUN/eval/NAME/ unless --replace."""
     import transformers
@@ -91,6 +92,7 @@ def test_eval_run_writes_beside_the_run_and_replace_rewrites_it(run_dir, capsys)
     assert "--replace" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_eval_one_generation(run_dir):
     folder = run_dir / "replace" / "gen-001"
     assert main(["eval", str(folder), "--name", "one"]) == 0
@@ -98,6 +100,7 @@ def test_eval_one_generation(run_dir):
         "tail_drop_vs_gen0"] > 0
 
 
+@pytest.mark.slow
 def test_eval_prepared_corpus_and_files(run_dir, tmp_path, capsys):
     from textmad.corpus import prepare
     from textmad.recipe import load_recipe
@@ -122,6 +125,7 @@ def test_eval_prepared_corpus_and_files(run_dir, tmp_path, capsys):
     assert main(["eval", str(tmp_path / "missing.txt")]) == 2
 
 
+@pytest.mark.slow
 def test_eval_file_against_a_reference(run_dir, tmp_path, capsys):
     from textmad.corpus import prepare
     from textmad.recipe import load_recipe
@@ -156,6 +160,7 @@ def test_eval_bad_jsonl_is_a_clean_error(tmp_path, capsys):
     assert "bad.jsonl:2" in err and "int" in err and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_eval_file_against_a_builtin_corpus_by_name(run_dir, tmp_path, capsys, monkeypatch):
     """`--reference lee-en` names a built-in corpus: it is prepared into the cache (here tmp_path/prepared)."""
     monkeypatch.chdir(tmp_path)

@@ -6,6 +6,8 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+
 from textmad.report.report import tail_findings, write_report
 from textmad.report.rundir import Run
 
@@ -57,6 +59,7 @@ def test_no_tail_figures_no_sentence():
     assert tail_findings([[FakeRun("r", {("replace", 2, "heldout_bpc"): 3.0})]]) == []
 
 
+@pytest.mark.slow
 def test_the_tiny_report_says_what_its_table_says(tiny_run, tmp_path):
     run = Run(tiny_run)
     rows = list(csv.DictReader(open(tiny_run / "metrics.csv", encoding="utf-8")))

@@ -56,6 +56,7 @@ def test_english_encyclopedia_is_more_formal_than_reviews():
     assert lex_wiki["contraction_rate"] < lex_rev["contraction_rate"]
 
 
+@pytest.mark.slow  # loads spaCy's English tagger
 def test_english_f_score_orders_real_text():
     pytest.importorskip("spacy")
     if fm._spacy_tagger()[0] is None:
@@ -120,10 +121,10 @@ def test_sadhu_share_is_not_fooled_by_participles_or_hyphenated_case_endings():
 
 def test_real_quran_translations_are_cholito():
     from fixtures import quran_bn_verses
-    from textmad.corpus import sources
+    from textmad.corpus import get_card, sources
 
     quran_bn_verses()  # skips without the Debian package
-    for path in sources.BUILTIN_SOURCES["quran-bn"]().files:
+    for path in sources.card_files(get_card("quran-bn"))[0]:
         verses = [text for _, _, text in sources.quran_verses(path)]
         share = fm.bengali_register(verses)["sadhu_share"]
         assert share < 0.01, path.name  # both translations are in standard cholito prose

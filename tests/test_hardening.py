@@ -149,6 +149,7 @@ def _contents(run: Path) -> dict:
             if p.is_file() and not p.name.startswith(".lock")}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", list(DAMAGES))
 def test_resume_refuses_a_damaged_finished_generation(tiny_run, tmp_path, damage):
     import shutil
@@ -175,6 +176,7 @@ def test_resume_refuses_a_damaged_finished_generation(tiny_run, tmp_path, damage
 
 # ---------------------------------------------------------------- the report's folder (item 3)
 
+@pytest.mark.slow
 def test_report_does_not_write_through_a_symlink(tiny_run, tmp_path):
     import shutil
 

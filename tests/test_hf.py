@@ -19,6 +19,7 @@ def _export(tiny_run, to, *extra):
 
 # ---------------------------------------------------------------- generations as datasets
 
+@pytest.mark.slow
 def test_export_round_trips_every_sample_and_its_provenance(tiny_run, tmp_path):
     import datasets
 
@@ -49,6 +50,7 @@ def test_export_round_trips_every_sample_and_its_provenance(tiny_run, tmp_path):
     assert "heldout_ppl" in card and "name: tiny" in card  # metrics and recipe
 
 
+@pytest.mark.slow
 def test_export_selects_arm_and_generation_and_replaces_an_earlier_export(tiny_run, tmp_path):
     import datasets
 
@@ -59,6 +61,7 @@ def test_export_selects_arm_and_generation_and_replaces_an_earlier_export(tiny_r
     assert set(datasets.load_dataset(str(to))) == {"replace_gen_002"}
 
 
+@pytest.mark.slow
 def test_export_refuses_a_folder_that_is_not_an_export(tiny_run, tmp_path):
     to = tmp_path / "mine"
     to.mkdir()
@@ -68,6 +71,7 @@ def test_export_refuses_a_folder_that_is_not_an_export(tiny_run, tmp_path):
     assert (to / "notes.txt").read_text() == "keep me" and len(list(to.iterdir())) == 1
 
 
+@pytest.mark.slow
 def test_export_bad_arm_and_generation(tiny_run, tmp_path):
     status, _, err = _export(tiny_run, tmp_path / "a", "--arm", "nope")
     assert status == 2 and "'nope'" in err and "replace" in err
@@ -76,6 +80,7 @@ def test_export_bad_arm_and_generation(tiny_run, tmp_path):
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
 
 
+@pytest.mark.slow
 def test_push_to_hub_without_token_is_a_clear_error_and_pushes_nothing(tiny_run, tmp_path, monkeypatch):
     monkeypatch.setenv("HF_TOKEN", "")
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))  # no stored token either
@@ -85,6 +90,7 @@ def test_push_to_hub_without_token_is_a_clear_error_and_pushes_nothing(tiny_run,
     assert (to / "README.md").is_file()  # the local export is complete
 
 
+@pytest.mark.slow
 def test_push_to_hub_without_network_is_a_clear_error(tiny_run, tmp_path, monkeypatch):
     monkeypatch.setenv("HF_TOKEN", "hf_not_a_real_token")
     monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens: no network to the hub
@@ -93,6 +99,7 @@ def test_push_to_hub_without_network_is_a_clear_error(tiny_run, tmp_path, monkey
     assert status == 2 and "someone/textmad-tiny" in err and "no commit was made" in err
 
 
+@pytest.mark.slow
 @pytest.mark.online
 def test_push_to_hub_online(tiny_run, tmp_path):
     repo = os.environ.get("TEXTMAD_TEST_HUB_REPO")
@@ -105,6 +112,7 @@ def test_push_to_hub_online(tiny_run, tmp_path):
     assert set(datasets.load_dataset(repo)) >= {"gen_000"}
 
 
+@pytest.mark.slow
 def test_load_samples(tiny_run):
     import textmad
 
@@ -125,6 +133,7 @@ def test_importing_textmad_stays_light():
 
 # ---------------------------------------------------------------- models as hub-ready folders
 
+@pytest.mark.slow
 def test_a_generation_model_loads_with_transformers_alone(tiny_run, tmp_path):
     """A fresh interpreter without textmad on its path loads the model and tokenizer and generates."""
     folder = tiny_run / "replace" / "gen-002" / "model"
@@ -144,6 +153,7 @@ def test_a_generation_model_loads_with_transformers_alone(tiny_run, tmp_path):
     assert "LlamaForCausalLM" in proc.stdout
 
 
+@pytest.mark.slow
 def test_model_card_names_base_generation_arm_mix_and_metrics(tiny_run):
     card = (tiny_run / "fresh-50" / "gen-001" / "model" / "README.md").read_text(encoding="utf-8")
     metrics = json.loads((tiny_run / "fresh-50" / "gen-001" / "metrics.json").read_text())
@@ -155,6 +165,7 @@ def test_model_card_names_base_generation_arm_mix_and_metrics(tiny_run):
     assert f"| heldout_ppl | {metrics['metrics']['heldout_ppl']:.6g} | lower |" in card
 
 
+@pytest.mark.slow
 def test_lora_card_and_peft_loading(tmp_path):
     """An adapter folder: the card says PEFT and AutoPeftModelForCausalLM loads it from its config alone."""
     from peft import AutoPeftModelForCausalLM, LoraConfig, get_peft_model
@@ -190,6 +201,7 @@ def _gen(tiny_run, arm="replace", k=2):
     return samples, metrics
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("family, settings", [
     ("diversity", {"sample_words": 100, "self_bleu_docs": 8}),
     ("tail", {"sample_words": 100, "head_ranks": 20, "torso_ranks": 200}),
@@ -212,6 +224,7 @@ def test_evaluate_module_equals_the_run(tiny_run, family, settings):
     assert any(v is not None for v in got.values())
 
 
+@pytest.mark.slow
 def test_evaluate_module_bengali(tiny_run_bn):
     import evaluate
 

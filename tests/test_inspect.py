@@ -21,6 +21,7 @@ def inspect(*argv: str) -> str:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", ["en", "bn"])
 def test_samples_of_one_generation_appear_intact(which, request):
     run = request.getfixturevalue("tiny_run" if which == "en" else "tiny_run_bn")
@@ -39,6 +40,7 @@ def test_samples_of_one_generation_appear_intact(which, request):
     assert f"[{read_jsonl(run / 'replace' / 'gen-001' / 'samples.jsonl')[3]['id']}]" not in out
 
 
+@pytest.mark.slow
 def test_prompt_across_generations_in_order(tiny_run):
     out = inspect(tiny_run, "--prompt", "p000003", "--arm", "replace")
     headers = ["gen-000", "replace/gen-001", "replace/gen-002"]
@@ -54,6 +56,7 @@ def test_prompt_across_generations_in_order(tiny_run):
             assert w in section, (h, w)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("arm,k", [("fresh-50", 2), ("replace", 1), (None, 0)])
 def test_mix_summary_matches_train_mix(tiny_run, arm, k):
     folder = tiny_run / ("gen-000" if k == 0 else f"{arm}/gen-{k:03d}")
@@ -91,6 +94,7 @@ def test_repeated_ngrams_are_marked(text, repeated):
     assert " ".join(line.replace("⟦", "").replace("⟧", "") for line in lines) == text
 
 
+@pytest.mark.slow
 def test_cli_marks_a_repeated_sample_and_hides_control_characters(tiny_run, tmp_path):
     run = tmp_path / "tiny"
     shutil.copytree(tiny_run, run, ignore=shutil.ignore_patterns("model"))
@@ -105,6 +109,7 @@ def test_cli_marks_a_repeated_sample_and_hides_control_characters(tiny_run, tmp_
     assert status == 0 and f"{ANSI_MARKS[0]}one two three four{ANSI_MARKS[1]}" in coloured and "⟦" not in coloured
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("argv,named,accepted", [
     (["--arm", "bogus"], "'bogus'", "replace, fresh-50"),
     (["--arm", "replace", "--gen", "7"], "generation 7", "gen-000, gen-001, gen-002"),

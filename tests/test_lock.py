@@ -9,8 +9,12 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from conftest import ROOT, TINY, location_overrides, run_textmad, subprocess_env
 from textmad import rundir
+
+pytestmark = pytest.mark.slow  # every test here runs the loop in subprocesses (README: the fast test loop)
 
 
 def start(base, *extra):

@@ -42,6 +42,7 @@ def without_timings(obj):
     return obj
 
 
+@pytest.mark.slow
 def test_run_directory_is_complete(tiny_run):
     recipe = yaml.safe_load((tiny_run / "recipe.yaml").read_text(encoding="utf-8"))
     assert recipe["name"] == "tiny" and recipe["loop"]["generations"] == GENERATIONS
@@ -71,6 +72,7 @@ def test_run_directory_is_complete(tiny_run):
     assert rows[0]["heldout_ppl"] == rows[GENERATIONS + 1]["heldout_ppl"]  # generation 0 repeated per arm
 
 
+@pytest.mark.slow
 def test_every_training_document_has_its_provenance(tiny_run):
     from textmad.corpus import prepare
     from textmad.recipe import load_recipe
@@ -101,6 +103,7 @@ def test_every_training_document_has_its_provenance(tiny_run):
             assert {o: sum(r["origin"] == o for r in mix) for o in {r["origin"] for r in mix}} == expected[mode]
 
 
+@pytest.mark.slow
 def test_every_generation_continues_the_same_prompts(tiny_run):
     """Prompts are fixed per run, so one prompt's continuations across generations show the drift."""
     def prompts(folder):
@@ -114,6 +117,7 @@ def test_every_generation_continues_the_same_prompts(tiny_run):
         assert prompts(folder) == expected, folder
 
 
+@pytest.mark.slow
 def test_resume_after_kill_matches_an_uninterrupted_run(tiny_run, session_dir):
     base = session_dir / "killed"
     run = base / "runs" / "tiny"
@@ -155,6 +159,7 @@ def diverge(monkeypatch):
     monkeypatch.setattr(torch, "isfinite", lambda t: torch.zeros_like(t, dtype=torch.bool))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("clip, advice", [
     ("0", "train.max_grad_norm is 0 (off), try 1.0"),
     ("1.0", "gradients are already clipped (train.max_grad_norm = 1)")])
@@ -167,6 +172,7 @@ def test_a_non_finite_loss_stops_the_run_naming_generation_step_and_clipping(ses
     assert not (base / "runs" / "tiny" / "gen-000" / "DONE").exists()
 
 
+@pytest.mark.slow
 def test_a_changed_recipe_is_refused_unless_given_a_new_name(tiny_run, session_dir):
     base = tiny_run.parents[1]
     before = (tiny_run / "metrics.jsonl").read_bytes()
@@ -217,6 +223,7 @@ os.replace, os.rename = _replace_logged, _rename_logged
 '''
 
 
+@pytest.mark.slow
 def test_two_processes_match_the_single_process_structure_and_write_each_file_once(tiny_run, session_dir,
                                                                                    tmp_path):
     if shutil.which("accelerate") is None:

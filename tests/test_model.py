@@ -38,6 +38,7 @@ def scratch(tmp_path_factory, accelerator):
     return M.load_base(recipe(tmp), english() + BENGALI * 5, accelerator)
 
 
+@pytest.mark.slow
 def test_tokenizer_round_trips_bengali_and_reloads(scratch, tmp_path):
     from transformers import AutoTokenizer
 
@@ -53,6 +54,7 @@ def test_tokenizer_round_trips_bengali_and_reloads(scratch, tmp_path):
     assert (tok.bos_token_id, tok.eos_token_id, tok.pad_token_id) == (1, 2, 3)
 
 
+@pytest.mark.slow
 def test_scratch_model_has_recipe_sizes_and_seeded_init(scratch, tmp_path, accelerator):
     model, tok = scratch
     c = model.config
@@ -63,6 +65,7 @@ def test_scratch_model_has_recipe_sizes_and_seeded_init(scratch, tmp_path, accel
         assert torch.equal(a, b)
 
 
+@pytest.mark.slow
 def test_save_load_round_trip_gives_equal_logits_and_stable_hash(scratch, tmp_path, accelerator):
     model, tok = scratch
     M.save_model(model, tok, tmp_path / "m", accelerator)
@@ -76,6 +79,7 @@ def test_save_load_round_trip_gives_equal_logits_and_stable_hash(scratch, tmp_pa
     assert tok2.decode(ids[0]) == BENGALI[0]
 
 
+@pytest.mark.slow
 def test_lora_wraps_trains_only_adapter_and_round_trips(scratch, tmp_path, accelerator):
     from textmad.train import train
     model, tok = scratch
@@ -102,6 +106,7 @@ def test_lora_wraps_trains_only_adapter_and_round_trips(scratch, tmp_path, accel
         assert not torch.allclose(base(ids).logits, loaded(ids).logits, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_missing_pretrained_model_is_a_user_error(tmp_path, accelerator, monkeypatch):
     import huggingface_hub.constants
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)

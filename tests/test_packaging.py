@@ -39,7 +39,7 @@ def test_the_wheel_holds_every_shipped_recipe(wheel):
     assert "textmad/recipes/accelerate/one-gpu.yaml" in names
     assert {f"textmad/evaluate/modules/textmad_{f}/{n}" for f in ("diversity", "tail", "formality")
             for n in (f"textmad_{f}.py", "README.md")} <= names  # evaluate modules (issue 26)
-    assert {f"textmad/corpus/cards/{c}.yaml" for c in ("wiki-en", "lee-en", "quran-bn", "dasher-sw")} <= names
+    assert {f"textmad/corpora/{c}.yaml" for c in ("wiki-en", "lee-en", "quran-bn", "dasher-sw")} <= names
 
 
 def test_textmad_from_the_wheel_lists_and_finds_shipped_recipes(wheel, tmp_path):

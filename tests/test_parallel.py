@@ -18,7 +18,7 @@ SCRIPTS = {"en": r"\p{Latin}", "bn": r"\p{Bengali}", "ar": r"\p{Arabic}", "ur": 
 
 def missing(name: str) -> str | None:
     try:
-        sources.BUILTIN_SOURCES[name]()
+        sources.card_source(get_card(name))
     except UserError as e:
         return f"{name}: its Debian package is not installed here ({e})"
     return None
@@ -127,9 +127,9 @@ def test_assign_by_group_ignores_how_many_documents_a_language_has_per_range():
 
 def _fake_root(tmp_path, edit) -> None:
     """A Debian root holding an edited copy of the English translation file."""
-    path = sources._debian_files("texlive-lang-arabic", [f"{sources.TEX_LATEX}/quran/qurantext-en.translation.def"])
-    original = path[0][0]
-    target = tmp_path / f"{sources.TEX_LATEX.lstrip('/')}/quran/{original.name}"
+    (file,) = get_card("quran-en").files
+    original = sources.card_files(get_card("quran-en"))[0][0]
+    target = tmp_path / file.lstrip("/")
     target.parent.mkdir(parents=True)
     target.write_text(edit(original.read_text(encoding="utf-8")), encoding="utf-8")
 
@@ -176,5 +176,5 @@ def test_aligned_verses_on_a_corpus_without_verses_is_an_error(tmp_path):
     cfg = CorpusConfig(name="notes", language="en", aligned_verses=3, prepared_dir=str(tmp_path / "p"),
                        source=SourceConfig(kind="local", path=str(path)))
     with pytest.raises(UserError, match=r"corpus.aligned_verses = 3, but corpus 'notes' has no aligned verse "
-                                        r"ranges; it applies to the built-in corpora quran-bn, "):
+                                        r"ranges; it applies to the corpora quran-ar, quran-bn, "):
         prepare(cfg)

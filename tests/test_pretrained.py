@@ -9,6 +9,8 @@ from textmad.errors import UserError
 from textmad.recipe import load_recipe
 from tests.fixtures import lee_lines, tiny_llama
 
+pytestmark = pytest.mark.slow  # every test here loads a pretrained model folder (README: the fast test loop)
+
 
 @pytest.fixture
 def offline(monkeypatch, tmp_path):

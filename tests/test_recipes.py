@@ -76,6 +76,7 @@ def test_accelerate_configs_are_valid_bf16_and_name_their_command(path):
     assert (config.distributed_type == "MULTI_GPU") == multi
 
 
+@pytest.mark.slow  # prepares the real corpus of every shipped recipe: half a minute of CPU
 @pytest.mark.parametrize("path", RECIPES, ids=lambda p: p.stem)
 def test_the_pools_of_the_corpus_fit_every_arm(path, tmp_path_factory):
     """plan_arms checks before training that the train, fresh and sample pools are big enough."""

@@ -21,6 +21,8 @@ from conftest import ROOT, subprocess_env
 from textmad.io import read_jsonl
 from textmad.report.text import cut_words, visible
 
+pytestmark = pytest.mark.slow  # every test here reports on the session's tiny runs (README: the fast test loop)
+
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 

@@ -38,6 +38,7 @@ def test_inside_refuses_paths_that_leave_the_run(tmp_path):
             rundir.inside(run, escaping)
 
 
+@pytest.mark.slow
 def test_an_escaping_arm_never_touches_a_folder_outside_the_run(session_dir, tmp_path):
     """Recipe validation refuses such names; this builds the Recipe directly to prove the loop's own check."""
     from accelerate import Accelerator
@@ -93,6 +94,7 @@ def test_check_writable_names_the_blocking_folder(tmp_path, monkeypatch):
         rundir.check_writable(tmp_path / ".." / ".." / ".." / ".." / ".." / ".." / ".." / "..")
 
 
+@pytest.mark.slow
 def test_a_damaged_finished_generation_names_file_line_and_the_way_back(tiny_run, session_dir):
     from textmad.report.rundir import Run
 
@@ -122,6 +124,7 @@ def test_a_damaged_finished_generation_names_file_line_and_the_way_back(tiny_run
         Run(run).table
 
 
+@pytest.mark.slow
 def test_a_resume_under_other_launch_settings_is_refused(tiny_run, session_dir):
     base = session_dir / "relaunch"
     run = copy_run(tiny_run, base)
@@ -144,6 +147,7 @@ def test_recipe_differences_take_nan_as_equal():
         "generate.temperature: nan -> 1.0"]
 
 
+@pytest.mark.slow
 def test_a_run_without_a_finished_generation_restarts_with_a_changed_recipe(session_dir, monkeypatch):
     import torch
 
@@ -166,6 +170,7 @@ def test_a_run_without_a_finished_generation_restarts_with_a_changed_recipe(sess
     assert all((run / arm / "gen-001" / "DONE").exists() for arm in ("replace", "fresh-50"))
 
 
+@pytest.mark.slow
 def test_the_run_table_names_run_corpus_and_language(tiny_run, tiny_run_bn):
     for run, name, corpus, language in ((tiny_run, "tiny", "lee-en", "en"), (tiny_run_bn, "tiny-bn", "quran-bn", "bn")):
         rows = read_jsonl(run / "metrics.jsonl")
@@ -175,6 +180,7 @@ def test_the_run_table_names_run_corpus_and_language(tiny_run, tiny_run_bn):
         assert header.startswith("run,corpus,language,arm,mode,generation,")
 
 
+@pytest.mark.slow
 def test_load_runs_concatenates_run_tables(tiny_run, tiny_run_bn):
     import textmad
 
@@ -191,6 +197,7 @@ def test_load_runs_concatenates_run_tables(tiny_run, tiny_run_bn):
         textmad.load_runs([tiny_run / "gen-000"])
 
 
+@pytest.mark.slow
 def test_environment_records_the_launch(tiny_run):
     env = json.loads((tiny_run / "environment.json").read_text(encoding="utf-8"))
     assert env["launch"]["num_processes"] == env["num_processes"] == 1

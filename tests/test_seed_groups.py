@@ -113,6 +113,7 @@ def test_bands_figure_draws_each_language_per_arm(two_languages, tmp_path):
     assert (cells[2].low, cells[2].high) == (pytest.approx(low), pytest.approx(high))
 
 
+@pytest.mark.slow
 def test_report_on_real_seeds_of_two_recipes(tmp_path):
     """Two recipes (temperature 1.0 and 0.8) x 2 seeds of the tiny loop, 1 generation: the report draws
     the seeds as bands, shows per-run sections for the first seed of each, and states the differences."""

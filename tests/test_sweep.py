@@ -245,6 +245,7 @@ def test_run_refuses_duplicate_seeds(tmp_path, capsys):
 
 # ---------------------------------------------------------------- a real tiny sweep
 
+@pytest.mark.slow
 def test_tiny_sweep_jobs_2_resume_and_skip_a_held_run(tmp_path, capsys):
     extra = ("loop.generations=1", "loop.arms=[]", "sweep.real_share=[0,0.5]", "evaluate.metrics=[perplexity]")
     # half-finished: seed 0 ran alone first (an ordinary `textmad run --seeds`)

@@ -6,6 +6,7 @@ import pytest
 from conftest import TINY, location_overrides, run_textmad
 
 
+@pytest.mark.slow
 def test_tensorboard_logs_training_loss_and_metrics_per_arm(tmp_path):
     pytest.importorskip("tensorboard")
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator

@@ -50,6 +50,7 @@ def test_packing_puts_eos_between_documents_and_masks_padding():
     assert split_validation(20, 0.1, seed=3) == (train_idx, val_idx)
 
 
+@pytest.mark.slow
 def test_loss_falls_and_figures_are_reported(cache, tmp_path):
     r, model, tok = make(cache)
     log = tmp_path / "train_log.jsonl"
@@ -62,6 +63,7 @@ def test_loss_falls_and_figures_are_reported(cache, tmp_path):
     assert abs(out["loss_curve"][-1]["epoch"] - 2.0) < 1e-6
 
 
+@pytest.mark.slow
 def test_fractional_epochs_and_max_steps(cache):
     r, model, tok = make(cache, max_steps=3)
     assert train(model, tok, texts(), r.train, Accelerator(cpu=True), seed=0, epochs=5.0)["steps"] == 3
@@ -71,6 +73,7 @@ def test_fractional_epochs_and_max_steps(cache):
     assert half == -(-full // 2)
 
 
+@pytest.mark.slow
 def test_same_seed_gives_identical_weights(cache):
     states = []
     for seed in (0, 0, 1):
@@ -81,6 +84,7 @@ def test_same_seed_gives_identical_weights(cache):
     assert not all(torch.equal(a, b) for a, b in zip(states[0].values(), states[2].values()))
 
 
+@pytest.mark.slow
 def test_non_finite_loss_names_the_step_and_the_clipping(cache):
     r, model, tok = make(cache, schedule="constant", warmup_ratio=0.0, max_steps=20)
     r.train.learning_rate = 1e30  # past the recipe's bound: train() itself must catch the divergence

@@ -112,6 +112,7 @@ def sample(trained, marked: bool, n: int = 40):
     return G.generate(model, tok, prompts, cfg, Accelerator(cpu=True), seed=1, generation=1, arm="a", model_hash="x"), cfg
 
 
+@pytest.mark.slow
 def test_cpu_generated_text_is_detected_and_real_text_is_not(trained):
     """In English and Bengali: the same key, the same test."""
     model, tok, language = trained
@@ -131,6 +132,7 @@ def test_cpu_generated_text_is_detected_and_real_text_is_not(trained):
     assert W.detection_metrics(W.score_rows(det, tok, plain), real, 1e-3)["watermark_tpr"] <= 0.05
 
 
+@pytest.mark.slow
 def test_a_wrong_key_gives_a_false_positive_rate_near_nominal(trained):
     model, tok, _ = trained
     rows, cfg = sample(trained, True, n=120)
@@ -205,6 +207,7 @@ def wm_run(tmp_path_factory):
     return base / "runs" / "tiny-wm", recipe
 
 
+@pytest.mark.slow
 def test_loop_scores_samples_and_records_detection_and_radioactivity(wm_run):
     run, _ = wm_run
     for arm in ("control", "marked"):
@@ -227,6 +230,7 @@ def test_loop_scores_samples_and_records_detection_and_radioactivity(wm_run):
     assert all(not r["source_id"].startswith("gen-000-watermark") for r in mix)
 
 
+@pytest.mark.slow
 def test_filter_drops_exactly_the_flagged_and_provenance_says_so(wm_run):
     run, recipe_path = wm_run
     from transformers import AutoTokenizer
@@ -254,6 +258,7 @@ def test_filter_drops_exactly_the_flagged_and_provenance_says_so(wm_run):
     assert {"filter_kept_synthetic", "filter_dropped_real", "watermark_tpr", "radioactivity_p"} <= set(table)
 
 
+@pytest.mark.slow
 def test_cli_detects_on_a_run_a_generation_and_a_file(wm_run, tmp_path):
     run, recipe = wm_run
     status, out, err = run_textmad("watermark", "detect", str(run), "--format", "csv")
@@ -274,6 +279,7 @@ def test_cli_detects_on_a_run_a_generation_and_a_file(wm_run, tmp_path):
     assert status == 0 and "watermark z " in out
 
 
+@pytest.mark.slow
 def test_bad_inputs_are_clear_errors(wm_run, tmp_path):
     run, recipe = wm_run
     base = {"loop": {"arms": [{"mode": "fresh", "real_share": 0.5, "filter": {"kind": "watermark"}}]}}
@@ -298,6 +304,7 @@ def test_bad_inputs_are_clear_errors(wm_run, tmp_path):
     assert not list(tmp_path.glob("*.tmp"))
 
 
+@pytest.mark.slow
 def test_cost_and_summary_tables_read_the_run_table(wm_run):
     run, _ = wm_run
     status, out, err = run_textmad("watermark", "cost", str(run), "--marked", "marked", "--plain", "control",

@@ -1,4 +1,4 @@
-"""`textmad ls`: the shipped recipes and the built-in corpora, with what each needs."""
+"""`textmad ls`: the shipped recipes and the corpora with a card, with what each needs."""
 from __future__ import annotations
 
 import importlib.util
@@ -21,17 +21,10 @@ def configure_ls(p):
 
 
 def corpus_requirement(card) -> tuple[str, str, bool]:
-    """What a built-in corpus needs (its card says where its text comes from), and whether it is here."""
-    from textmad.corpus.sources import BUILTIN_SOURCES
+    """What a corpus needs (its card's needs), how to install it, and whether its files are here."""
+    from textmad.corpus import installed, requirement
 
-    try:
-        BUILTIN_SOURCES[card.name]()  # locates the files (and the gensim package) without reading them
-        here = True
-    except UserError:
-        here = False
-    if "gensim" in card.obtain:
-        return "textmad[corpora]", "pip install 'textmad[corpora]'", here
-    return "debian", "bash scripts/install-debian-corpora.sh", here
+    return (*requirement(card), installed(card)[0])  # locates the files (and the package) without reading them
 
 
 def requirements(recipe, cards: dict) -> list[tuple[str, str, bool]]:

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import regex
 
-from textmad.corpus.cards import CorpusCard, get_card
+from textmad.corpus.cards import CorpusCard, get_card, list_corpora
 from textmad.corpus.normalize import clean_text, fold, pack
-from textmad.corpus.sources import BUILTIN_SOURCES, QURAN_CORPORA, Source, hub_source, local_source
+from textmad.corpus.sources import READERS, Source, card_source, hub_source, local_source
 from textmad.corpus.splits import SPLITS, Document, assign, deduplicate, split_stats
 from textmad.corpus.vocab import check_language
 from textmad.errors import UserError
@@ -139,17 +139,15 @@ def default_dir(cfg: CorpusConfig) -> Path:
 
 
 def resolve_source(cfg: CorpusConfig) -> tuple[Source, CorpusCard | None, str]:
-    """The located source, its card (built-ins only) and the corpus language."""
+    """The located source, its card (corpora with a card only) and the corpus language."""
     kind = cfg.source.kind if cfg.source is not None else "builtin"
     if kind == "builtin":
         name = cfg.source.name if cfg.source is not None and cfg.source.name else cfg.name
         card = get_card(name)
-        if name not in BUILTIN_SOURCES:
-            raise UserError(f"{card.path} has no loader in textmad.corpus.sources.BUILTIN_SOURCES")
         if cfg.language and cfg.language != card.language:
-            raise UserError(f"corpus.language = {cfg.language!r}, but the built-in corpus {name!r} is "
-                            f"{card.language!r}; leave corpus.language empty for built-in corpora")
-        return BUILTIN_SOURCES[name](), card, card.language
+            raise UserError(f"corpus.language = {cfg.language!r}, but the corpus {name!r} is {card.language!r} "
+                            f"(its card {card.path} says so); leave corpus.language empty for a corpus with a card")
+        return card_source(card), card, card.language
     if not cfg.language:
         raise UserError(f"corpus.language (--language on the command line) is required for a {kind} source (an ISO 639-1 code such as en or bn): "
                         f"metrics segment words and pick reference vocabularies by language")
@@ -251,7 +249,8 @@ def prepare(cfg: CorpusConfig, out_dir: str | Path | None = None, force: bool = 
     source, card, language = resolve_source(cfg)
     if cfg.aligned_verses and not source.aligns:
         raise UserError(f"corpus.aligned_verses = {cfg.aligned_verses}, but corpus {cfg.name!r} has no aligned "
-                        f"verse ranges; it applies to the built-in corpora {', '.join(QURAN_CORPORA)} "
+                        f"verse ranges; it applies to the corpora "
+                        f"{', '.join(c.name for c in list_corpora() if READERS[c.reader].aligns)} "
                         f"(or set it to 0)")
     out = Path(out_dir) if out_dir is not None else default_dir(cfg)
     _check_replaceable(out)

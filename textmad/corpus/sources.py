@@ -1,4 +1,6 @@
-"""Where raw text comes from: built-in offline corpora, local files and Hugging Face datasets.
+"""Where raw text comes from: the readers of corpus cards (corpora/*.yaml), local files and Hugging Face datasets.
+
+The corpora themselves (files, packages, translators) are facts of their cards; this module reads formats.
 
 A source yields ``Passage``s: raw text with a stable id and a split group. Passages of one group
 always land in the same split (the two Bengali translations of one Quran passage share a group,
@@ -8,6 +10,7 @@ from __future__ import annotations
 
 import bz2
 import codecs
+import dataclasses
 import gzip
 import importlib.metadata
 import importlib.util
@@ -17,7 +20,7 @@ import subprocess
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import regex
 
@@ -25,7 +28,9 @@ from textmad.corpus.normalize import SENTENCE_END, clean_text
 from textmad.errors import UserError
 from textmad.recipe import CorpusConfig, SourceConfig
 
-GENSIM_VERSION = "4.4.0"
+if TYPE_CHECKING:  # cards.py imports this module (its readers); sources only read a card's fields
+    from textmad.corpus.cards import CorpusCard
+
 INSTALL_DEBIAN = Path(__file__).resolve().parents[2] / "scripts" / "install-debian-corpora.sh"
 
 
@@ -49,28 +54,80 @@ class Source:
     aligns: bool = False  # yields the same verse ranges in every language when corpus.aligned_verses is set
 
 
-# ---------------------------------------------------------------- gensim test data
+# ---------------------------------------------------------------- where a card's files are
 
-def gensim_test_file(name: str) -> tuple[Path, str]:
-    # Located without importing gensim (seconds of start-up) so that a cached corpus opens fast.
-    spec = importlib.util.find_spec("gensim")
-    if spec is None or not spec.submodule_search_locations:
-        raise UserError(f"this corpus reads a test file shipped with gensim, which is not installed; "
-                        f"it comes with the 'corpora' extra: pip install 'textmad[corpora]' (gensim=={GENSIM_VERSION})")
-    version = importlib.metadata.version("gensim")
-    if version != GENSIM_VERSION:
-        raise UserError(f"this corpus is pinned to the test file shipped in gensim {GENSIM_VERSION} "
-                        f"(found gensim {version}, whose test data may differ); "
-                        f"install the pinned version with: pip install gensim=={GENSIM_VERSION}")
-    path = Path(spec.submodule_search_locations[0]) / "test" / "test_data" / name
-    if not path.is_file():
-        raise UserError(f"{path}: missing from the gensim installation; reinstall it with: "
-                        f"pip install --force-reinstall gensim=={GENSIM_VERSION}")
-    return path, version
+def pip_files(spec: str, rel_paths: list[str], extra: str = "") -> tuple[list[Path], str]:
+    """Files inside an installed Python package, pinned as ``name==version`` or not (a card's needs.pip)."""
+    # Located without importing the package (gensim: seconds of start-up) so that a cached corpus opens fast.
+    name, _, pinned = spec.partition("==")
+    how = f"pip install 'textmad[{extra}]' (which pins {spec})" if extra else f"pip install {spec}"
+    found = importlib.util.find_spec(name.replace("-", "_"))
+    if found is None or not found.submodule_search_locations:
+        raise UserError(f"this corpus reads files shipped with {name}, which is not installed; install it with: {how}")
+    try:
+        version = importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:  # importable, but installed under another distribution name
+        version = ""
+    if pinned and version != pinned:
+        raise UserError(f"this corpus is pinned to the files shipped in {name} {pinned} (found {name} {version}, "
+                        f"whose files may differ); install the pinned version with: pip install {spec}")
+    paths = [Path(found.submodule_search_locations[0]) / p for p in rel_paths]
+    for path in paths:
+        if not path.is_file():
+            raise UserError(f"{path}: missing from the {name} installation; reinstall it with: "
+                            f"pip install --force-reinstall {spec}")
+    return paths, version
 
 
-LEE_FILE = "lee_background.cor"
-WIKI_FILE = "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2"
+def _own_files(card: CorpusCard) -> list[Path]:
+    """A card's files when it needs no package: paths on this machine, relative to the card's folder."""
+    paths = [card.path.parent / Path(os.path.expandvars(p)).expanduser() for p in card.files]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise UserError(f"{card.path}: files {', '.join(missing)} do not exist (a card without needs names files "
+                        f"on this machine, relative to the card's folder)")
+    return paths
+
+
+def card_files(card: CorpusCard) -> tuple[list[Path], str]:
+    """The card's files where what it needs put them, and that package's version; a UserError saying how to
+    install what is missing."""
+    if "pip" in card.needs:
+        return pip_files(card.needs["pip"], list(card.files), card.needs.get("extra", ""))
+    if "debian" in card.needs:
+        return _debian_files(card.needs["debian"], list(card.files))
+    return _own_files(card), ""
+
+
+def installed(card: CorpusCard) -> tuple[bool, str]:
+    """(True, "") when the corpus's files are on this machine, else (False, what to install and how)."""
+    try:
+        card_files(card)
+    except UserError as e:
+        return False, str(e)
+    return True, ""
+
+
+def requirement(card: CorpusCard) -> tuple[str, str]:
+    """What a corpus needs installed, in a word, and the command that installs it (`textmad ls`)."""
+    if "extra" in card.needs:
+        return f"textmad[{card.needs['extra']}]", f"pip install 'textmad[{card.needs['extra']}]'"
+    if "pip" in card.needs:
+        return card.needs["pip"], f"pip install {card.needs['pip']}"
+    if "debian" in card.needs:
+        return "debian", f"bash scripts/install-debian-corpora.sh {card.needs['debian']}"
+    return "files", f"the files {card.path} names"
+
+
+def _package(card: CorpusCard) -> str:
+    """The manifest's name of what provided the files."""
+    if "pip" in card.needs:
+        return card.needs["pip"].partition("==")[0]
+    if "debian" in card.needs:
+        return f"{card.needs['debian']} (Debian)"
+    return "local"
+
+
 # Sections of reference material rather than prose.
 _WIKI_SKIP_SECTIONS = {"references", "external links", "see also", "further reading", "notes", "bibliography",
                        "sources", "footnotes", "citations", "works cited", "notes and references"}
@@ -116,19 +173,16 @@ def _wiki_passages(path: Path) -> Callable[[CorpusConfig], Iterator[Passage]]:
     return passages
 
 
-def _wiki_en() -> Source:
-    path, version = gensim_test_file(WIKI_FILE)
-    return Source("gensim", version, [path], _wiki_passages(path), markup=True)
+def _wiki_source(card: CorpusCard, paths: list[Path], version: str) -> Source:
+    return Source(_package(card), version, paths, _wiki_passages(paths[0]), markup=True)
 
 
-def _lee_en() -> Source:
-    path, version = gensim_test_file(LEE_FILE)
-
+def _lines_source(card: CorpusCard, paths: list[Path], version: str) -> Source:
     def passages(cfg):
-        for i, line in enumerate(read_utf8(path).splitlines()):
+        for i, line in enumerate(read_utf8(paths[0]).splitlines()):
             if line.strip():
                 yield Passage(f"story{i:03d}", line)
-    return Source("gensim", version, [path], passages)
+    return Source(_package(card), version, paths, passages)
 
 
 # ---------------------------------------------------------------- Debian packages
@@ -169,21 +223,6 @@ def _debian_files(package: str, rel_paths: list[str]) -> tuple[list[Path], str]:
                     f"`dpkg -x` into $TEXTMAD_DEBIAN_ROOT), or system-wide with: sudo apt-get install {package}")
 
 
-TEX_LATEX = "/usr/share/texlive/texmf-dist/tex/latex"
-# corpus -> Debian package, folder under TEX_LATEX, {file: translator}. Translators as the packages'
-# documentation names them (quran-doc.tex, quran-ur.sty); the files themselves do not name them.
-# An aligned corpus reads the first file only: one text per language for every verse range.
-QURAN_CORPORA: dict[str, tuple[str, str, dict[str, str]]] = {
-    "quran-bn": ("texlive-lang-other", "quran-bn", {"qurantext-bni.translation.def": "Zohurul Hoque",
-                                                     "qurantext-bnii.translation.def": "Muhiuddin Khan"}),
-    "quran-ur": ("texlive-lang-other", "quran-ur", {"qurantext-urii.translation.def": "Fateh Muhammad Jalandhry"}),
-    "quran-ar": ("texlive-lang-arabic", "quran", {"qurantext-simple.def": "Arabic original (Tanzil simple text)"}),
-    "quran-en": ("texlive-lang-arabic", "quran", {"qurantext-en.translation.def": "Ahmed Ali"}),
-    "quran-de": ("texlive-lang-arabic", "quran", {"qurantext-de.translation.def":
-                                                  "Abu Rida Muhammad ibn Ahmad ibn Rassoul"}),
-    "quran-fr": ("texlive-lang-arabic", "quran", {"qurantext-fr.translation.def": "Muhammad Hamidullah"}),
-    "quran-fa": ("texlive-lang-arabic", "quran", {"qurantext-fa.translation.def": "Mohammad Mahdi Fooladvand"}),
-}
 # Verses per sura in the Tanzil text that every file follows (6,236 in all): the reference that makes
 # aligned verse ranges identical in every language.
 QURAN_SURA_VERSES = (
@@ -281,39 +320,24 @@ def _quran_passages(paths: list[Path]) -> Callable[[CorpusConfig], Iterator[Pass
     return passages
 
 
-def _quran(name: str) -> Callable[[], Source]:
-    package, folder, translations = QURAN_CORPORA[name]
-
-    def locate():
-        paths, version = _debian_files(package, [f"{TEX_LATEX}/{folder}/{file}" for file in translations])
-        details = {"translations": {file.split(".")[0].removeprefix("qurantext-"): who
-                                    for file, who in translations.items()}}
-        return Source(f"{package} (Debian)", version, paths, _quran_passages(paths), details, aligns=True)
-    return locate
+def _quran_source(card: CorpusCard, paths: list[Path], version: str) -> Source:
+    # The translators as the packages' documentation names them (quran-doc.tex, quran-ur.sty), from the card:
+    # the files themselves do not name them. An aligned corpus reads the first file only.
+    details = {"translations": {Path(file).name.split(".")[0].removeprefix("qurantext-"): who
+                                for file, who in card.files.items()}}
+    return Source(_package(card), version, paths, _quran_passages(paths), details)
 
 
 _HYPHENATED = regex.compile(r"(?<=\p{Ll})-\n(?=\p{Ll})")
 _PAGE_NUMBER = regex.compile(r"^[^\S\n]*\p{N}+[^\S\n]*\n", flags=regex.MULTILINE)
 
 
-def _dasher(file: str) -> Callable[[], Source]:
-    def locate():
-        paths, version = _debian_files("dasher-data", [f"/usr/share/dasher/{file}"])
-
-        def passages(cfg):
-            # The training text is hard-wrapped, with words hyphenated across lines and page numbers.
-            text = _PAGE_NUMBER.sub("", _HYPHENATED.sub("", read_utf8(paths[0])))
-            yield Passage(file.removesuffix(".txt"), text)
-        return Source("dasher-data (Debian)", version, paths, passages)
-    return locate
-
-
-BUILTIN_SOURCES: dict[str, Callable[[], Source]] = {
-    "wiki-en": _wiki_en,
-    "lee-en": _lee_en,
-    **{name: _quran(name) for name in QURAN_CORPORA},
-    "dasher-sw": _dasher("training_swahili_KE.txt"),
-}
+def _wrapped_source(card: CorpusCard, paths: list[Path], version: str) -> Source:
+    def passages(cfg):
+        # The text is hard-wrapped, with words hyphenated across lines and page numbers.
+        for path in paths:
+            yield Passage(path.stem, _PAGE_NUMBER.sub("", _HYPHENATED.sub("", read_utf8(path))))
+    return Source(_package(card), version, paths, passages)
 
 
 # ---------------------------------------------------------------- local files
@@ -462,20 +486,65 @@ def read_documents(path: str | Path, text_field: str = "text", fmt: str = "auto"
     return documents
 
 
-def local_source(src: SourceConfig) -> Source:
-    files = _local_files(src)
+def _documents_source(package: str, version: str, files: list[tuple[Path, str]], text_field: str = "text",
+                      separator: str = "\n\n", details: dict | None = None) -> Source:
+    """Every document of local files (path, format), read by read_documents; rows without text counted."""
     dropped = Counter()
 
     def passages(cfg):
         dropped.clear()
         for path, fmt in files:
-            documents = read_documents(path, src.text_field, fmt, src.separator)
+            documents = read_documents(path, text_field, fmt, separator)
             if not documents.rows:
                 raise UserError(f"{path}: the file holds no text")
             dropped.update(documents.dropped)
             for row_id, text in documents.rows:
                 yield Passage(row_id, text)
-    return Source("local", "", [p for p, _ in files], passages, {"path": src.path}, dropped=dropped)
+    return Source(package, version, [p for p, _ in files], passages, details or {}, dropped=dropped)
+
+
+def local_source(src: SourceConfig) -> Source:
+    return _documents_source("local", "", _local_files(src), src.text_field, src.separator, {"path": src.path})
+
+
+def _card_documents_source(card: CorpusCard, paths: list[Path], version: str) -> Source:
+    for path in paths:
+        if path.suffix.lower() not in LOCAL_FORMATS:
+            raise UserError(f"{card.path}: files: {path.name} has the suffix {path.suffix!r}; the documents reader "
+                            f"accepts {', '.join(LOCAL_FORMATS)} files (or choose another reader)")
+    return _documents_source(_package(card), version, [(p, LOCAL_FORMATS[p.suffix.lower()]) for p in paths])
+
+
+# ---------------------------------------------------------------- readers of corpus cards
+
+@dataclass(frozen=True)
+class Reader:
+    """How a card's files become passages: the card holds the facts (files, package), the reader the format."""
+    source: Callable[[CorpusCard, list[Path], str], Source]  # (card, located files, package version) -> Source
+    what: str  # in words, for README and errors
+    one_file: bool = False  # reads exactly one file
+    aligns: bool = False  # the same verse ranges in every language when corpus.aligned_verses is set
+
+
+READERS: dict[str, Reader] = {
+    "documents": Reader(_card_documents_source, "files read like a local source: .txt documents separated by a "
+                        "blank line, .jsonl/.json rows' text field, .parquet's text column"),
+    "lines": Reader(_lines_source, "one document per non-blank line, ids story000, story001, ... by line number",
+                    one_file=True),
+    "wrapped": Reader(_wrapped_source, "one hard-wrapped text per file: line-end hyphenation rejoined, lines "
+                      "holding only a page number dropped"),
+    "wiki": Reader(_wiki_source, "a bz2 MediaWiki XML dump: each article's prose (gensim's filter_wiki; "
+                   "redirects, headings, lists, tables and reference sections dropped)", one_file=True),
+    "quran": Reader(_quran_source, "the quran TeX package's verse files, one translation per file, aligned by "
+                    "verse (corpus.aligned_verses applies); a file's description names its translator", aligns=True),
+}
+
+
+def card_source(card: CorpusCard) -> Source:
+    """The corpus of ``card``, located; a UserError saying what to install when its files are missing."""
+    paths, version = card_files(card)
+    reader = READERS[card.reader]
+    return dataclasses.replace(reader.source(card, paths, version), aligns=reader.aligns)
 
 
 # ---------------------------------------------------------------- Hugging Face hub
