@@ -40,13 +40,26 @@ def module_name(path: Path, root: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+def runtime_nodes(tree: ast.AST):
+    """Every node of ``tree`` except those under ``if TYPE_CHECKING:`` (imports for type checkers only,
+    never executed)."""
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        yield node
+        if isinstance(node, ast.If) and ast.unparse(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING"):
+            todo.extend(node.orelse)
+            continue
+        todo.extend(ast.iter_child_nodes(node))
+
+
 def internal_imports(path: Path, root: Path, modules: set[str]) -> set[str]:
     """The textmad modules ``path`` imports, anywhere in the file (a name imported from a package is the
     package's submodule when one has that name, else the package's __init__)."""
     here = module_name(path, root)
     package = here if path.name == "__init__.py" else here.rpartition(".")[0]
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+    for node in runtime_nodes(ast.parse(path.read_text(encoding="utf-8"), str(path))):
         if isinstance(node, ast.Import):
             found |= {a.name for a in node.names if a.name.split(".")[0] == root.name}
         elif isinstance(node, ast.ImportFrom):
@@ -172,3 +185,10 @@ def test_the_layout_and_the_recipe_do_not_import_torch():
     out = subprocess.run([sys.executable, "-c", code], env=subprocess_env(), capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_type_checking_imports_are_not_edges():
+    tree = ast.parse("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import textmad.loop\nelse:\n"
+                     "    import textmad.mix\nimport textmad.rundir\n")
+    names = {a.name for n in runtime_nodes(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert names == {"textmad.mix", "textmad.rundir"}

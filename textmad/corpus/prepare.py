@@ -24,8 +24,8 @@ from textmad.corpus.vocab import check_language
 from textmad.errors import UserError
 from textmad.io import atomic_dir, clean_stale, read_json, read_jsonl, sha256_file, write_json, write_jsonl
 from textmad.recipe import CorpusConfig
+from textmad.rundir import MANIFEST, split_file
 
-MANIFEST = "manifest.json"  # written last: a folder without it is never taken as prepared
 # Bump when normalisation, splitting or word counting changes what a config produces: old caches are then rebuilt.
 PIPELINE_VERSION = 3
 CONTENT_FIELDS = ("name", "source", "language", "seed", "heldout_share", "fresh_share",
@@ -74,7 +74,7 @@ def read_manifest(path: str | Path) -> dict:
                         f"what it needs)") from None
     splits = manifest.get("splits") if isinstance(manifest, dict) else None
     if not (isinstance(splits, dict) and all(isinstance(splits.get(s), dict) and
-                                             splits[s].get("file") == f"{s}.jsonl" for s in SPLITS)
+                                             splits[s].get("file") == split_file(s) for s in SPLITS)
             and isinstance(manifest.get("corpus"), str) and isinstance(manifest.get("language"), str)):
         raise UserError(f"{file}: not the manifest of a prepared corpus (it needs corpus, language and the "
                         f"splits {', '.join(SPLITS)} with their files); textmad did not write {path}")
@@ -114,7 +114,7 @@ def _check_replaceable(out: Path) -> None:
         raise UserError(f"{out}: exists and is not a prepared corpus (no {MANIFEST}); "
                         f"refusing to overwrite it, choose another output folder")
     read_manifest(out)
-    foreign = sorted(entries - {MANIFEST, *(f"{s}.jsonl" for s in SPLITS)})
+    foreign = sorted(entries - {MANIFEST, *(split_file(s) for s in SPLITS)})
     if foreign:
         raise UserError(f"{out}: holds files a prepared corpus does not ({', '.join(foreign[:5])}"
                         f"{', ...' if len(foreign) > 5 else ''}); preparing would delete them: choose another "
