@@ -11,6 +11,8 @@ import yaml
 from conftest import TINY, location_overrides, run_textmad
 from textmad import rundir
 
+pytestmark = pytest.mark.slow  # runs the loop (tiny_run and a watermarked tiny run)
+
 # a watermarked arm, both watermark-reading filters and the watermark-free one, on the tiny recipe
 WATERMARK_ARMS = [{"mode": "replace", "name": "control"},
                   {"mode": "fresh", "real_share": 0.5, "watermark": True, "name": "marked"},
