@@ -320,7 +320,7 @@ class Loop:
         with timed(timings, "generate"):
             model_hash, samples = self.sample(model, tokenizer, arm, k, seed, label, folder)
         with timed(timings, "evaluate"):
-            scores = self.evaluate(model, tokenizer, samples, k)
+            scores = self.evaluate(model, tokenizer, samples, k, rundir.trained_real(mix))
             scores.update(wm.generation_scores(self.recipe, samples, self.radioactive, self.heldout_docs, tokenizer,
                                                model, derive_seed(seed, "watermark-real"), self.filtered))  # issue 24
         timings["total"] = sum(timings.values())
@@ -454,8 +454,9 @@ class Loop:
             self.gen0_model = load_model(self.run_dir / GEN0 / rundir.MODEL, self.recipe, self.acc)
         return self.gen0_model
 
-    def evaluate(self, model, tokenizer, samples: list[dict], k: int):
-        """The generation's ``Scores``, by the function `textmad eval RUN` uses too."""
+    def evaluate(self, model, tokenizer, samples: list[dict], k: int, trained: list[str]):
+        """The generation's ``Scores``, by the function `textmad eval RUN` uses too (``trained``: the real
+        text of its training mix)."""
         from textmad.evaluate.score import score_generation
 
         gen0_values = None
@@ -467,7 +468,7 @@ class Loop:
         scores = score_generation(self.recipe, [s["text"] for s in samples], generation=k, model=(model, tokenizer),
                                   gen0=gen0, heldout=[d["text"] for d in self.heldout_docs],
                                   pool=[d["text"] for d in self.train_docs], language=self.language,
-                                  gen0_values=gen0_values, accelerator=self.acc)
+                                  gen0_values=gen0_values, accelerator=self.acc, trained=trained)
         # a metric the recipe asks for and cannot have is said in the log, with its reason
         by_reason = {}
         for name, reason in scores.evaluation()["unavailable"].items():

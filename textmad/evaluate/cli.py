@@ -173,9 +173,12 @@ class _RunScorer:
             self.gen0 = self.model(self.run_dir / rd.GEN0)
         model, reason = self.model(folder) if k > 0 else self.gen0
         missing = {**self.missing, "model": reason, "gen0": self.gen0[1]}
+        mix = folder / rd.TRAIN_MIX
+        trained = rd.trained_real(rd.read_gen_jsonl(mix)) if mix.is_file() else None
         scores = score_generation(self.recipe, samples, generation=k, model=model, gen0=self.gen0[0],
                                   heldout=self.heldout, pool=self.pool, language=self.language,
-                                  gen0_values=self.gen0_values, accelerator=self.accelerator, missing=missing)
+                                  gen0_values=self.gen0_values, accelerator=self.accelerator, missing=missing,
+                                  trained=trained)
         if k == 0:
             self.gen0_values = scores.values
         return scores
