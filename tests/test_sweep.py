@@ -74,9 +74,9 @@ SHARES = (0.0, 0.25, 0.5, 0.75)
 OFFSETS = {0: -0.01, 1: 0.0, 2: 0.01}  # per-seed noise, mean 0
 
 
-def fake_run(job, worsening, finished=True, epochs=None):
+def fake_run(job, worsening, finished=True, epochs=None, tail=False):
     """A run directory as `textmad run` leaves it: recipe, DONE markers and the run table, with
-    heldout_bpb = 2 * (1 + worsening(arm)) at the last generation."""
+    heldout_bpb = 2 * (1 + worsening(arm)) at the last generation (``tail``: and the two tail coverages)."""
     recipe = job.recipe
     if epochs:
         recipe.train.epochs = epochs
@@ -91,6 +91,9 @@ def fake_run(job, worsening, finished=True, epochs=None):
             write_text(rundir.gen_dir(run_dir, name, 1) / "DONE", "")
             rows.append({"arm": name, "mode": arm.mode, "generation": 1,
                          "heldout_bpb": 2.0 * (1 + worsening(arm)), "train_loss": 2.5})
+    if tail:
+        for row in rows:
+            row.update(tail_coverage=0.2 - 0.1 * row["generation"], mix_tail_coverage_vs_real=1.5)
     write_jsonl(run_dir / "metrics.jsonl", rows)
 
 
@@ -153,6 +156,25 @@ def test_summary_threshold_and_report_on_a_known_dose_response(tmp_path, capsys,
 
     (sweep_dir / "report" / "report.md").unlink()
     assert main(["report", str(sweep_dir)]) == 0 and (sweep_dir / "report" / "report.md").read_text() == md
+
+
+def test_sweep_report_does_not_read_vocabulary_shift_as_tail_loss(tmp_path, capsys):
+    """The curves show the pool-based and the trained-text tail coverage side by side, and the report says
+    which is which; a threshold metric ranked on the pool is cautioned about under fresh data."""
+    from textmad.report.sweep import tail_note
+
+    sweep = plan(TINY, grid(tmp_path, "loop.generations=1", "sweep.real_share=[0,0.5]"), "0,1")
+    for job in sweep.jobs:
+        fake_run(job, dose(job.seed), tail=True)
+    code, _, err = sweep_cli(tmp_path, capsys, "--seeds", "0,1", "--summarize",
+                             extra=("loop.generations=1", "sweep.real_share=[0,0.5]"))
+    assert code == 0, err
+    md = (tmp_path / "tiny" / "report" / "report.md").read_text()
+    assert "a falling tail_coverage beside a steady mix_tail_coverage_vs_real is vocabulary shift" in md
+    assert "Caution" not in md  # the threshold metric is heldout_bpb
+    (note, caution) = tail_note("tail_drop_vs_gen0", ["fresh", "augment"])
+    assert caution.startswith("Caution: the threshold metric tail_drop_vs_gen0 ranks the tail on generation 0's pool")
+    assert len(tail_note("tail_drop_vs_gen0", ["augment"])) == len(tail_note("mix_tail_drop_vs_gen0", ["fresh"])) == 1
 
 
 def test_refinement_prints_the_shares_between_the_bracketing_points(tmp_path, capsys):
