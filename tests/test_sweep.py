@@ -265,6 +265,32 @@ def test_run_refuses_duplicate_seeds(tmp_path, capsys):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_the_sweep_estimate_warns_before_anything_runs(tmp_path, monkeypatch):
+    """Per run and in total, by textmad.budget's estimator (the figure `textmad run` prints at its start); a
+    sweep far over its runs' budgets, or whose runs side by side need more memory than there is, is warned about."""
+    from textmad import budget
+    from textmad.sweep.preflight import estimate_runs
+
+    sweep = plan(TINY, grid(tmp_path, "loop.generations=1", "sweep.real_share=[0,0.5]", "loop.budget_minutes=0.0001"),
+                 "0,1")
+    lines = []
+    result = estimate_runs(sweep, sweep.jobs, 1, lines.append)
+    assert lines[0] == "estimate on this machine, per run (what `textmad run` prints at its start), 2 run(s) to do:"
+    assert lines[1].startswith("  seed-0: ") and lines[2].startswith("  seed-1: ") and "peak memory" in lines[1]
+    assert lines[3].startswith("  total: ") and "with 1 run(s) at once" in lines[3]
+    est = result["runs"][sweep.jobs[0].run_dir]
+    assert est["seconds"] > 0 and result["seconds"] == pytest.approx(2 * est["seconds"])
+    assert any(line.startswith("warning: the estimated time") and "loop.budget_minutes = 0.0001" in line
+               for line in lines)
+    assert any(line.startswith("warning: the sweep's estimated total") and "2 run(s) x loop.budget_minutes" in line
+               for line in lines)
+    assert list(tmp_path.iterdir()) == []  # nothing of the sweep written
+    monkeypatch.setattr(budget, "machine_memory", lambda: 1.5 * est["memory_bytes"])
+    lines = []
+    estimate_runs(sweep, sweep.jobs, 2, lines.append)
+    assert any("x 2 runs at once, is over this machine's" in line for line in lines)
+
+
 # ---------------------------------------------------------------- a real tiny sweep
 
 def test_tiny_sweep_jobs_2_resume_and_skip_a_held_run(tmp_path, capsys):
@@ -279,6 +305,9 @@ def test_tiny_sweep_jobs_2_resume_and_skip_a_held_run(tmp_path, capsys):
         code, out, err = sweep_cli(tmp_path, capsys, "--seeds", "0,1,2", "--jobs", "2", extra=extra)
     assert code == 0, err
     assert "skipped" in out and "seed-2: another process is running it" in out
+    # the estimate came first, for the one run still to do (seed 0 finished, seed 2 held)
+    assert out.index("estimate on this machine, per run") < out.index("seed-1: ") < out.index("total: ")
+    assert "with 2 run(s) at once" in out and "  seed-0: " not in out
     assert (seed0 / "metrics.jsonl").read_text() == before  # finished earlier: not run again
     assert rundir.is_done(tmp_path / "tiny" / "seed-1" / "fresh-50" / "gen-001")
     assert (tmp_path / "tiny" / "logs" / "seed-1.log").is_file()
