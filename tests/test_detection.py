@@ -45,3 +45,12 @@ def test_the_calibration_error_warns_first_and_the_table_says_when(tmp_path, cap
     assert "Which signal warns first" in out
     assert "replace: first warning at generation 1: heldout_ece" in out
     assert "| replace | distinct\\_1 | not by 3 |" in out
+
+
+def test_a_metric_named_for_the_table_must_be_registered():
+    import pytest
+
+    from textmad.errors import UserError
+
+    with pytest.raises(UserError, match="'heldout_ecee' not registered metric"):
+        detection_rows([], ["heldout_ece", "heldout_ecee"])

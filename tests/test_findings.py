@@ -55,6 +55,24 @@ def test_seeds_give_an_interval_and_a_verdict():
     assert "not distinguishable from seed noise" in line
 
 
+def test_vocabulary_shift_is_stated_beside_the_pool_based_drop():
+    """Fresh data: the pool-based drop also counts the pool's rare words giving way to the fresh slices';
+    the sentence gives the drop ranked on the trained text and the difference. Replace: they agree, no sentence."""
+    def run(seed, tail, mix):
+        values = {("fresh-50", 3, "tail_drop_vs_gen0"): tail, ("fresh-50", 3, "rest_drop_vs_gen0"): 0.1,
+                  ("fresh-50", 3, "mix_tail_drop_vs_gen0"): mix}
+        return FakeRun(f"seed-{seed}", values, Path(f"runs/demo/seed-{seed}"))
+
+    (line,) = tail_findings([[run(0, 0.35, 0.05)]])
+    assert line.endswith("tail coverage against held-out real text changed -5.0% from gen-000; the pool-based drop "
+                         "differs from it by 30.0 points: that part is the pool's rare words giving way to the fresh "
+                         "text's, not collapse.")
+    (line,) = tail_findings([[run(s, t, m) for s, (t, m) in enumerate([(0.35, 0.05), (0.34, 0.03), (0.36, 0.04)])]])
+    assert "differs from it by 31.0 ± " in line and "95% interval over 3 seeds" in line
+    (line,) = tail_findings([[run(0, 0.35, 0.35)]])
+    assert "mix_tail_drop_vs_gen0" not in line
+
+
 def test_no_tail_figures_no_sentence():
     assert tail_findings([[FakeRun("r", {("replace", 2, "heldout_bpc"): 3.0})]]) == []
 

@@ -104,6 +104,24 @@ def test_every_training_document_has_its_provenance(tiny_run):
 
 
 @pytest.mark.slow
+def test_fresh_generations_get_the_shift_free_tail_measure(tiny_run):
+    """mix_tail_* rank the tail on the real text each generation trained on: the fresh slice under fresh, generation
+    0's pool under replace (no real text) and at generation 0, where it equals the pool-based tail_coverage."""
+    for folder in gen_dirs(tiny_run):
+        record = read_json(folder / "metrics.json")
+        m, trained = record["metrics"], record["evaluation"]["tail_reference"]["trained"]
+        for name in ("mix_tail_coverage", "mix_tail_coverage_vs_real", "mix_tail_drop_vs_gen0"):
+            assert isinstance(m[name], float), (folder, name)
+            assert record["about"][name]["reference"].startswith("train_mix_real: ")
+        assert record["about"]["tail_coverage"]["reference"].startswith("gen0_pool: ")
+        if folder.parent.name == "fresh-50":
+            assert trained["documents"] == 12 and trained["reference"].startswith("the generation's training mix")
+        else:
+            assert m["mix_tail_coverage"] == m["tail_coverage"], folder
+    assert read_json(tiny_run / "gen-000" / "metrics.json")["metrics"]["mix_tail_drop_vs_gen0"] == 0.0
+
+
+@pytest.mark.slow
 def test_every_generation_continues_the_same_prompts(tiny_run):
     """Prompts are fixed per run, so one prompt's continuations across generations show the drift."""
     def prompts(folder):

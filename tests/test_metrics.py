@@ -174,6 +174,66 @@ def test_tail_metrics_hand_computed_bengali():
     assert m["zipf_exponent"] is None                   # too few repeated types to fit
 
 
+def test_trained_tail_and_coverage_hand_computed_bengali():
+    """mix_tail_coverage's pure parts: the tail of the text a generation trained on, and a sample's share of it."""
+    trained = [tokens("আমি আমি আমি গান গান শক্তি"), tokens("বৃষ্টি ক্ষমা আমি")]
+    tail, sizes = tl.trained_tail(trained, head_ranks=1, torso_ranks=2)
+    assert tail == {"শক্তি", "বৃষ্টি", "ক্ষমা"}  # আমি (4) head, গান (2) torso; conjuncts kept whole
+    assert sizes["tail_words"] == 3 and sizes["torso_min_frequency"] == 2
+    assert tl.coverage(tokens("আমি গান শক্তি বৃষ্টি আমি গান"), tail) == pytest.approx(2 / 3)
+    assert tl.coverage(tokens("আমি গান নদী শক্তি মাছ ভাত"), tail) == pytest.approx(1 / 3)
+    assert tl.coverage(["x"], set()) is None
+
+
+def test_mix_tail_separates_vocabulary_shift_from_collapse():
+    """Hand-computed (Bengali, 6-word samples so each sample is all of its text; head 1 rank, torso 2).
+    Generation 0's pool has the tail {নদী, পাখি, স্বাধীনতা}; a fresh slice brings other rare words
+    {শক্তি, বৃষ্টি, ক্ষমা}; held-out text has one rare word of each. A generation that writes the fresh
+    slice's rare words as well as generation 0 wrote the pool's has lost every pool-tail word (tail_drop 1)
+    and nothing of its own (mix_tail_drop 0); a collapsed one loses both; under replace they agree."""
+    from types import SimpleNamespace
+
+    from textmad.evaluate.score import score_generation
+
+    cfg = EvaluateConfig()
+    cfg.metrics = ["tail"]
+    cfg.tail.sample_words, cfg.tail.head_ranks, cfg.tail.torso_ranks = 6, 1, 2
+    recipe = SimpleNamespace(evaluate=cfg)
+    pool = ["আমি আমি আমি গান গান নদী", "পাখি স্বাধীনতা আমি"]
+    fresh = ["আমি আমি আমি গান গান শক্তি", "বৃষ্টি ক্ষমা আমি"]
+    heldout = ["আমি গান নদী শক্তি মাছ ভাত"]
+
+    def score(samples, k, trained, gen0=None):
+        return score_generation(recipe, [samples], generation=k, model=None, gen0=None, heldout=heldout, pool=pool,
+                                language="bn", gen0_values=gen0, trained=trained)
+
+    gen0 = score("আমি গান নদী পাখি আমি গান", 0, pool)
+    v = gen0.values
+    assert v["tail_coverage"] == v["mix_tail_coverage"] == pytest.approx(2 / 3)  # the mix is the pool
+    assert v["mix_tail_coverage_vs_real"] == v["tail_coverage_vs_real"] == pytest.approx(2.0)  # held-out: 1/3
+    assert v["mix_tail_drop_vs_gen0"] == 0.0
+    shifted = score("আমি গান শক্তি বৃষ্টি আমি গান", 1, fresh, gen0.values).values
+    assert shifted["tail_coverage"] == 0.0 and shifted["tail_drop_vs_gen0"] == 1.0  # read as total tail loss
+    assert shifted["mix_tail_coverage"] == pytest.approx(2 / 3)
+    assert shifted["mix_tail_coverage_vs_real"] == pytest.approx(2.0)
+    assert shifted["mix_tail_drop_vs_gen0"] == pytest.approx(0.0)  # no collapse
+    collapsed = score("আমি আমি আমি গান গান গান", 1, fresh, gen0.values).values
+    assert collapsed["mix_tail_coverage"] == 0.0 and collapsed["mix_tail_drop_vs_gen0"] == 1.0
+    replaced = score("আমি গান নদী আমি গান আমি", 1, [], gen0.values)  # no real text in the mix: the pool
+    assert replaced.values["mix_tail_coverage"] == replaced.values["tail_coverage"] == pytest.approx(1 / 3)
+    assert replaced.values["mix_tail_drop_vs_gen0"] == replaced.values["tail_drop_vs_gen0"] == pytest.approx(0.5)
+    assert replaced.info["tail_reference"]["trained"]["reference"] == "generation 0's training pool"
+    record = score("আমি গান শক্তি বৃষ্টি আমি গান", 1, fresh, gen0.values).record()
+    assert record["evaluation"]["tail_reference"]["trained"]["documents"] == 2
+    assert record["about"]["mix_tail_drop_vs_gen0"]["reference"].startswith("train_mix_real: ")
+    assert record["about"]["tail_drop_vs_gen0"]["reference"].startswith("gen0_pool: ")
+    # a text or corpus has no training mix: said, never a number
+    texts = score_texts(["আমি গান নদী পাখি আমি গান"], language="bn", cfg=cfg, reference=pool_reference(pool, cfg),
+                        real=heldout)
+    assert texts.values["mix_tail_coverage"] is None and "no training mix" in texts.unavailable["mix_tail_coverage"]
+    assert "no training mix" in texts.unavailable["mix_tail_coverage_vs_real"]
+
+
 def test_band_cuts_keep_each_frequency_class_whole():
     """Ties at a rank cut used to be split alphabetically; a class now goes whole to its majority side."""
     counts = Counter({"a": 9, "b": 5, "c": 5, "d": 5, "x": 1, "y": 1, "z": 1, "w": 1})
@@ -404,5 +464,12 @@ def test_every_metric_is_registered_once_with_a_family_direction_and_baseline():
     assert METRICS.families() == ["perplexity", "gen0_perplexity", "tail", "diversity", "formality", "watermark",
                                   "semantic"]
     assert METRICS.model_free_families() == ["tail", "diversity", "formality"]
-    assert {m.name for m in METRICS.derived("gen0")} == {"tail_drop_vs_gen0", "rest_drop_vs_gen0"}
+    assert {m.name for m in METRICS.derived("gen0")} == {"tail_drop_vs_gen0", "rest_drop_vs_gen0",
+                                                          "mix_tail_drop_vs_gen0"}
+    # every tail metric that ranks bands says on which vocabulary (metrics.json "about")
+    from textmad.evaluate.registry import REFERENCES
+
+    for m in METRICS:
+        assert bool(m.reference) == bool({"reference", "train_mix"} & set(m.needs)), m.name
+        assert not m.reference or m.reference in REFERENCES
     assert METRICS["heldout_bpc"].higher_is_better is False and METRICS["distinct_1"].higher_is_better is None

@@ -74,9 +74,9 @@ SHARES = (0.0, 0.25, 0.5, 0.75)
 OFFSETS = {0: -0.01, 1: 0.0, 2: 0.01}  # per-seed noise, mean 0
 
 
-def fake_run(job, worsening, finished=True, epochs=None):
+def fake_run(job, worsening, finished=True, epochs=None, tail=False):
     """A run directory as `textmad run` leaves it: recipe, DONE markers and the run table, with
-    heldout_bpb = 2 * (1 + worsening(arm)) at the last generation."""
+    heldout_bpb = 2 * (1 + worsening(arm)) at the last generation (``tail``: and the two tail coverages)."""
     recipe = job.recipe
     if epochs:
         recipe.train.epochs = epochs
@@ -91,6 +91,9 @@ def fake_run(job, worsening, finished=True, epochs=None):
             write_text(rundir.gen_dir(run_dir, name, 1) / "DONE", "")
             rows.append({"arm": name, "mode": arm.mode, "generation": 1,
                          "heldout_bpb": 2.0 * (1 + worsening(arm)), "train_loss": 2.5})
+    if tail:
+        for row in rows:
+            row.update(tail_coverage=0.2 - 0.1 * row["generation"], mix_tail_coverage_vs_real=1.5)
     write_jsonl(run_dir / "metrics.jsonl", rows)
 
 
@@ -153,6 +156,25 @@ def test_summary_threshold_and_report_on_a_known_dose_response(tmp_path, capsys,
 
     (sweep_dir / "report" / "report.md").unlink()
     assert main(["report", str(sweep_dir)]) == 0 and (sweep_dir / "report" / "report.md").read_text() == md
+
+
+def test_sweep_report_does_not_read_vocabulary_shift_as_tail_loss(tmp_path, capsys):
+    """The curves show the pool-based and the trained-text tail coverage side by side, and the report says
+    which is which; a threshold metric ranked on the pool is cautioned about under fresh data."""
+    from textmad.report.sweep import tail_note
+
+    sweep = plan(TINY, grid(tmp_path, "loop.generations=1", "sweep.real_share=[0,0.5]"), "0,1")
+    for job in sweep.jobs:
+        fake_run(job, dose(job.seed), tail=True)
+    code, _, err = sweep_cli(tmp_path, capsys, "--seeds", "0,1", "--summarize",
+                             extra=("loop.generations=1", "sweep.real_share=[0,0.5]"))
+    assert code == 0, err
+    md = (tmp_path / "tiny" / "report" / "report.md").read_text()
+    assert "a falling tail_coverage beside a steady mix_tail_coverage_vs_real is vocabulary shift" in md
+    assert "Caution" not in md  # the threshold metric is heldout_bpb
+    (note, caution) = tail_note("tail_drop_vs_gen0", ["fresh", "augment"])
+    assert caution.startswith("Caution: the threshold metric tail_drop_vs_gen0 ranks the tail on generation 0's pool")
+    assert len(tail_note("tail_drop_vs_gen0", ["augment"])) == len(tail_note("mix_tail_drop_vs_gen0", ["fresh"])) == 1
 
 
 def test_refinement_prints_the_shares_between_the_bracketing_points(tmp_path, capsys):
@@ -243,6 +265,32 @@ def test_run_refuses_duplicate_seeds(tmp_path, capsys):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_the_sweep_estimate_warns_before_anything_runs(tmp_path, monkeypatch):
+    """Per run and in total, by textmad.budget's estimator (the figure `textmad run` prints at its start); a
+    sweep far over its runs' budgets, or whose runs side by side need more memory than there is, is warned about."""
+    from textmad import budget
+    from textmad.sweep.preflight import estimate_runs
+
+    sweep = plan(TINY, grid(tmp_path, "loop.generations=1", "sweep.real_share=[0,0.5]", "loop.budget_minutes=0.0001"),
+                 "0,1")
+    lines = []
+    result = estimate_runs(sweep, sweep.jobs, 1, lines.append)
+    assert lines[0] == "estimate on this machine, per run (what `textmad run` prints at its start), 2 run(s) to do:"
+    assert lines[1].startswith("  seed-0: ") and lines[2].startswith("  seed-1: ") and "peak memory" in lines[1]
+    assert lines[3].startswith("  total: ") and "with 1 run(s) at once" in lines[3]
+    est = result["runs"][sweep.jobs[0].run_dir]
+    assert est["seconds"] > 0 and result["seconds"] == pytest.approx(2 * est["seconds"])
+    assert any(line.startswith("warning: the estimated time") and "loop.budget_minutes = 0.0001" in line
+               for line in lines)
+    assert any(line.startswith("warning: the sweep's estimated total") and "2 run(s) x loop.budget_minutes" in line
+               for line in lines)
+    assert list(tmp_path.iterdir()) == []  # nothing of the sweep written
+    monkeypatch.setattr(budget, "machine_memory", lambda: 1.5 * est["memory_bytes"])
+    lines = []
+    estimate_runs(sweep, sweep.jobs, 2, lines.append)
+    assert any("x 2 runs at once, is over this machine's" in line for line in lines)
+
+
 # ---------------------------------------------------------------- a real tiny sweep
 
 @pytest.mark.slow
@@ -258,6 +306,9 @@ def test_tiny_sweep_jobs_2_resume_and_skip_a_held_run(tmp_path, capsys):
         code, out, err = sweep_cli(tmp_path, capsys, "--seeds", "0,1,2", "--jobs", "2", extra=extra)
     assert code == 0, err
     assert "skipped" in out and "seed-2: another process is running it" in out
+    # the estimate came first, for the one run still to do (seed 0 finished, seed 2 held)
+    assert out.index("estimate on this machine, per run") < out.index("seed-1: ") < out.index("total: ")
+    assert "with 2 run(s) at once" in out and "  seed-0: " not in out
     assert (seed0 / "metrics.jsonl").read_text() == before  # finished earlier: not run again
     assert rundir.is_done(tmp_path / "tiny" / "seed-1" / "fresh-50" / "gen-001")
     assert (tmp_path / "tiny" / "logs" / "seed-1.log").is_file()

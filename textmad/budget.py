@@ -121,16 +121,17 @@ def estimate(recipe, shape: Shape, pool_tokens: float, doc_tokens: float, heldou
                                                           + max(training, kv_cache + g.batch_size * shape.vocab * b, evaluation))}
 
 
-def warnings(est: dict, budget_seconds: float, memory_bytes: float, factor: float = 2.0) -> list[str]:
+def warnings(est: dict, budget_seconds: float, memory_bytes: float, factor: float = 2.0, at_once: int = 1) -> list[str]:
     """What is far beyond the budget: time over ``factor`` x ``budget_seconds`` (0: no time
-    budget), memory over ``memory_bytes`` (the machine's)."""
+    budget), memory over ``memory_bytes`` (the machine's) shared by ``at_once`` runs side by side."""
     out = []
     if budget_seconds and est["seconds"] > factor * budget_seconds:
         out.append(f"the estimated time, {est['seconds'] / 60:.0f} min, is over {factor:g}x the budget "
                    f"loop.budget_minutes = {budget_seconds / 60:g}")
-    if est["memory_bytes"] > memory_bytes:
-        out.append(f"the estimated peak memory, {est['memory_bytes'] / 1e9:.1f} GB, is over this machine's "
-                   f"{memory_bytes / 1e9:.1f} GB")
+    if est["memory_bytes"] * at_once > memory_bytes:
+        out.append(f"the estimated peak memory, {est['memory_bytes'] / 1e9:.1f} GB"
+                   + (f" x {at_once} runs at once" if at_once > 1 else "")
+                   + f", is over this machine's {memory_bytes / 1e9:.1f} GB")
     return out
 
 
@@ -162,21 +163,34 @@ def resident_memory() -> float:
         return 0
 
 
-def check(recipe, model, tokenizer, train_texts: list[str], heldout_texts: list[str], log=print) -> dict:
-    """Print the estimate for ``recipe`` with this base model and corpus, and a warning for anything
-    far beyond the budget (``loop.budget_minutes``, the machine's memory); returns the estimate."""
+REDUCE = ("reduce the recipe's sizes (loop.generations, generate.num_samples, loop.train_size, train.epochs) "
+          "or run it where it fits")
+
+
+def corpus_tokens(recipe, tokenizer, train_texts: list[str], heldout_texts: list[str]) -> tuple[float, float, float]:
+    """(pool, average document, held-out scored) tokens for ``estimate``, from the characters per token of the
+    first 64 training documents."""
     sample = train_texts[:64]
     chars_per_token = (sum(map(len, sample)) / max(1, sum(len(ids) for ids in tokenizer(sample)["input_ids"]))
                        if sample else 4.0)
     pool = sum(map(len, train_texts)) / chars_per_token
     ppl = recipe.evaluate.perplexity
     held = heldout_texts[: ppl.max_docs] if ppl.max_docs else heldout_texts
-    est = estimate(recipe, shape_of(model), pool, pool / max(1, len(train_texts)),
-                   sum(map(len, held)) / chars_per_token, matmul_flops(), resident_memory())
+    return pool, pool / max(1, len(train_texts)), sum(map(len, held)) / chars_per_token
+
+
+def describe(est: dict) -> str:
+    """'12 min (train 8, generate 2, evaluate 2), peak memory 1.2 GB'"""
     parts = ", ".join(f"{k} {v / 60:.0f}" for k, v in est["parts"].items())
-    log(f"estimate on this machine: {est['seconds'] / 60:.0f} min ({parts}), peak memory "
-        f"{est['memory_bytes'] / 1e9:.1f} GB")
+    return f"{est['seconds'] / 60:.0f} min ({parts}), peak memory {est['memory_bytes'] / 1e9:.1f} GB"
+
+
+def check(recipe, model, tokenizer, train_texts: list[str], heldout_texts: list[str], log=print) -> dict:
+    """Print the estimate for ``recipe`` with this base model and corpus, and a warning for anything
+    far beyond the budget (``loop.budget_minutes``, the machine's memory); returns the estimate."""
+    est = estimate(recipe, shape_of(model), *corpus_tokens(recipe, tokenizer, train_texts, heldout_texts),
+                   matmul_flops(), resident_memory())
+    log(f"estimate on this machine: {describe(est)}")
     for text in warnings(est, 60 * recipe.loop.budget_minutes, machine_memory()):
-        log(f"warning: {text}; reduce the recipe's sizes (loop.generations, generate.num_samples, "
-            f"loop.train_size, train.epochs) or run it where it fits")
+        log(f"warning: {text}; {REDUCE}")
     return est

@@ -325,7 +325,7 @@ class Loop:
         with timed(timings, "generate"):
             model_hash, samples = self.sample(model, tokenizer, arm, k, seed, label, folder)
         with timed(timings, "evaluate"):
-            scores = self.evaluate(model, tokenizer, samples, arm, k)
+            scores = self.evaluate(model, tokenizer, samples, arm, k, rundir.trained_real(mix))
         timings["total"] = sum(timings.values())
         metrics = self.record(plan, k, seed, folder, mix, stats, samples, model_hash, scores, timings)
         self.track(plan, k, metrics, stats)
@@ -453,10 +453,11 @@ class Loop:
         """Generation 0's (model, tokenizer), loaded from disk once per run."""
         return self.context.gen0_model()[0]
 
-    def evaluate(self, model, tokenizer, samples: list[dict], arm: str, k: int):
-        """The generation's ``Scores``, by the run context `textmad eval RUN` uses too."""
+    def evaluate(self, model, tokenizer, samples: list[dict], arm: str, k: int, trained: list[str]):
+        """The generation's ``Scores``, by the run context `textmad eval RUN` uses too (``trained``: the real
+        text of its training mix)."""
         scores = self.context.score(arm, k, samples, (model, tokenizer), radioactive=self.radioactive,
-                                    filtered=self.filtered)
+                                    filtered=self.filtered, trained=trained)
         # a metric the recipe asks for and cannot have is said in the log, with its reason
         by_reason = {}
         for name, reason in scores.evaluation()["unavailable"].items():

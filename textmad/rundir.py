@@ -294,6 +294,11 @@ def read_gen_jsonl(path: Path) -> list[dict]:
         raise _damaged(Path(path), str(path), e) from None
 
 
+def trained_real(mix: list[dict]) -> list[str]:
+    """The texts of a training mix's (train_mix.jsonl's) real and fresh documents: what the mix_tail metrics rank."""
+    return [r["text"] for r in mix if r["origin"].split(":")[0] in ("real", "fresh")]
+
+
 def read_run_json(run_dir: Path, name: str) -> dict:
     """A run-level JSON file (corpus.json, environment.json); {} when absent."""
     path = Path(run_dir) / name

@@ -80,13 +80,15 @@ class RunContext:
     # -------------------------------------------------------- scoring
 
     def score(self, arm: str, k: int, samples: list[dict], model=None, reason: str = "",
-              radioactive: list[dict] | None = None, filtered: dict | None = None) -> Scores:
+              radioactive: list[dict] | None = None, filtered: dict | None = None,
+              trained: list[str] | None = None) -> Scores:
         """Every metric of generation ``k`` of ``arm`` (gen-000 for generation 0): the recipe's families, then
         the watermark family. ``model``: the generation's (model, tokenizer), or None with the reason; for
         generation 0 the model in memory (the loop) or else the saved one. Later generations compare with
         generation 0's saved model (loaded once) and its metrics: from memory once generation 0 is scored
         here, else from RUN/gen-000/metrics.json (values that went through JSON are the same floats).
-        ``radioactive``: the generation's radioactivity sample; ``filtered``: its filter's figures."""
+        ``radioactive``: the generation's radioactivity sample; ``filtered``: its filter's figures; ``trained``:
+        the real and fresh texts of its training mix (``rundir.trained_real``), the mix_tail metrics' reference."""
         if k == 0 and model is not None:  # used for this call only: later generations load it from disk
             gen0, gen0_reason = model, ""
         else:
@@ -99,7 +101,8 @@ class RunContext:
         missing = {**self.missing, "model": reason, "gen0": gen0_reason}
         scores = score_generation(self.recipe, [s["text"] for s in samples], generation=k, model=model, gen0=gen0,
                                   heldout=heldout, pool=self.pool, language=self.language,
-                                  gen0_values=self.gen0_values, accelerator=self.accelerator, missing=missing)
+                                  gen0_values=self.gen0_values, accelerator=self.accelerator, missing=missing,
+                                  trained=trained)
         if k == 0:
             self.gen0_values = dict(scores.values)
         model, tokenizer = model if model is not None else (None, None)
@@ -115,12 +118,14 @@ class RunContext:
         model, reason = self.load(folder) if k > 0 else (None, "")
         radioactive = (rundir.read_gen_jsonl(folder / rundir.RADIOACTIVITY)
                        if (folder / rundir.RADIOACTIVITY).is_file() else None)
+        mix = rundir.read_gen_jsonl(folder / rundir.TRAIN_MIX) if (folder / rundir.TRAIN_MIX).is_file() else None
         filtered = None
         if k > 0 and wm.arm_filter(self.recipe, wm.arm_config(self.recipe, arm)).kind != "none":
             dropped = (rundir.read_gen_jsonl(folder / rundir.FILTERED_OUT)
                        if (folder / rundir.FILTERED_OUT).is_file() else [])
-            filtered = wm.filter_figures(rundir.read_gen_jsonl(folder / rundir.TRAIN_MIX), dropped)
-        return self.score(arm, k, samples, model, reason, radioactive, filtered)
+            filtered = wm.filter_figures(mix or [], dropped)
+        return self.score(arm, k, samples, model, reason, radioactive, filtered,
+                          None if mix is None else rundir.trained_real(mix))
 
     # -------------------------------------------------------- the run table
 

@@ -19,6 +19,12 @@ result), ``none``.
 Views: which summaries, figures and comparisons show a metric is a flag on its entry (``views``, set
 at the end of this file); each view takes its list with ``METRICS.shown(view)``, in the order the view
 declares (a table's columns, a figure's panels).
+
+References (``reference``, the tail family's vocabulary that ranks head, torso and tail words; a key of
+``REFERENCES``): ``gen0_pool`` (generation 0's training pool, the same every generation) or
+``train_mix_real`` (the real text the generation itself trained on). Under fresh data the two differ:
+fresh slices bring other names and topics, so words of generation 0's pool fade from a model that never
+collapsed; the ``mix_tail_*`` metrics follow the generation's own real text and separate the two.
 """
 from __future__ import annotations
 
@@ -27,8 +33,9 @@ from dataclasses import dataclass, replace
 DIRECTIONS = ("higher", "lower", "closer_to_real", "none")
 BASELINES = ("real", "gen0", "none")
 # what a metric needs: a model and held-out text, generation 0's model, a tail reference
-# vocabulary, the text's language, a real sample, generation 0's result
-NEEDS = ("model", "gen0_model", "reference", "language", "real", "gen0")
+# vocabulary, the real text of the generation's own training mix, the text's language, a real sample,
+# generation 0's result
+NEEDS = ("model", "gen0_model", "reference", "train_mix", "language", "real", "gen0")
 # where a metric is shown (Metric.views); each view takes METRICS.shown(view)
 VIEWS = {
     "headline": "`textmad eval`'s one line per generation",
@@ -43,6 +50,13 @@ VIEWS = {
     "curves": "the mean curves over generations of a sweep's report (after the threshold metric)",
     "watermark_cost": "`textmad watermark cost`'s default metrics: the mark's own cost",
     "watermark_summary": "`textmad watermark summary`'s default metrics: detection, radioactivity, the filters",
+}
+# the vocabulary a tail metric ranks its head, torso and tail bands on (Metric.reference)
+REFERENCES = {
+    "gen0_pool": "generation 0's training pool, every generation (or wordfreq's list: evaluate.tail.reference); "
+                 "under fresh data its rare words also fade by vocabulary shift, without collapse",
+    "train_mix_real": "the real and fresh documents of this generation's training mix (generation 0's training "
+                      "pool for generation 0 and for a mix without real text); shift-free",
 }
 # how a derived metric is computed from its source value(s) x and the baseline's value b
 RELATIONS = {
@@ -65,6 +79,7 @@ class Metric:
     relation: str = ""   # a derived metric: a key of RELATIONS
     signal: bool = False  # a candidate early-warning signal: a row of the time-to-detection table
     views: tuple[str, ...] = ()  # keys of VIEWS: where it is shown
+    reference: str = ""  # a tail metric: the vocabulary its bands are ranked on, a key of REFERENCES
 
     @property
     def higher_is_better(self) -> bool | None:
@@ -77,6 +92,8 @@ class Metric:
                "description": self.description}
         if self.relation:
             out["defined_as"] = f"{self.relation} of {self.source}"
+        if self.reference:
+            out["reference"] = f"{self.reference}: {REFERENCES[self.reference]}"
         return out
 
 
@@ -93,6 +110,8 @@ class Registry:
                              f"{metric.baseline!r}; accepted {DIRECTIONS} / {BASELINES}")
         if set(metric.needs) - set(NEEDS):
             raise ValueError(f"metric {metric.name!r} needs {metric.needs}; accepted {NEEDS}")
+        if metric.reference and metric.reference not in REFERENCES:
+            raise ValueError(f"metric {metric.name!r}: reference {metric.reference!r}; accepted {tuple(REFERENCES)}")
         if metric.relation and (metric.relation not in RELATIONS or metric.source not in self._metrics):
             raise ValueError(f"metric {metric.name!r}: relation {metric.relation!r} of {metric.source!r}")
         self._metrics[metric.name] = metric
@@ -152,8 +171,11 @@ class Registry:
 METRICS = Registry()
 
 
-def _add(name, family, direction, baseline, description, needs=(), source="", relation=""):
-    METRICS.register(Metric(name, family, description, direction, baseline, tuple(needs), source, relation))
+def _add(name, family, direction, baseline, description, needs=(), source="", relation="", reference=""):
+    if not reference and {"reference", "train_mix"} & set(needs):
+        reference = "train_mix_real" if "train_mix" in needs else "gen0_pool"
+    METRICS.register(Metric(name, family, description, direction, baseline, tuple(needs), source, relation,
+                            reference=reference))
 
 
 # perplexity: the model on held-out real text, each document after the document-start token
@@ -188,7 +210,8 @@ _add("tail_coverage_vs_real", "tail", "closer_to_real", "real",
      "unseen real text; below 1 = the tail is lost; above 1 = regurgitated", ("reference", "real"),
      "tail_coverage", "ratio")
 _add("tail_drop_vs_gen0", "tail", "lower", "gen0", "relative drop of tail_coverage versus generation 0: "
-     "1 - now / gen 0", ("reference", "gen0"), "tail_coverage", "drop")
+     "1 - now / gen 0; under fresh data it also counts vocabulary shift (mix_tail_drop_vs_gen0 does not)",
+     ("reference", "gen0"), "tail_coverage", "drop")
 _add("rest_drop_vs_gen0", "tail", "lower", "gen0", "relative drop of rest_coverage (head+torso) versus "
      "generation 0", ("reference", "gen0"), "rest_coverage", "drop")
 _add("tail_excess_drop", "tail", "lower", "gen0", "tail_drop_vs_gen0 - rest_drop_vs_gen0: how much faster "
@@ -197,6 +220,19 @@ _add("unseen_mass", "tail", "closer_to_real", "real",
      "Good-Turing probability of an unseen word: hapaxes / tokens in the sample")
 _add("zipf_exponent", "tail", "closer_to_real", "real", "Zipf exponent s of f(r) ~ r^-s, least squares on "
      "log-log over the sample's repeated words (ranks up to torso_ranks)")
+
+# ... and of the real text the generation itself trained on: vocabulary shift (fresh slices bring other
+# names) moves the reference with the data, so what is left is loss, measured against unseen real text
+_add("mix_tail_coverage", "tail", "closer_to_real", "real",
+     "share of the tail (rare) words of the real text this generation trained on (its training mix's real "
+     "and fresh documents) present in the equal-size sample", ("train_mix",))
+_add("mix_tail_coverage_vs_real", "tail", "closer_to_real", "real",
+     "mix_tail_coverage / that of an equal-size held-out real sample on the same words: 1 = as many rare words "
+     "of its own training text as unseen real text; below 1 = the tail is lost; free of vocabulary shift",
+     ("train_mix", "real"), "mix_tail_coverage", "ratio")
+_add("mix_tail_drop_vs_gen0", "tail", "lower", "gen0", "relative drop of mix_tail_coverage_vs_real versus "
+     "generation 0: 1 - now / gen 0; tail loss with vocabulary shift taken out (compare tail_drop_vs_gen0)",
+     ("train_mix", "real", "gen0"), "mix_tail_coverage_vs_real", "drop")
 
 # diversity: equal-size samples; self-BLEU and repeated 4-grams on documents cut to doc_words words
 for n in range(1, 5):
@@ -303,7 +339,8 @@ METRICS.mark_signals(("heldout_bpc", "heldout_ece", "heldout_entropy", "heldout_
 METRICS.show("headline", "heldout_ppl", "heldout_bpc", "gen0_ppl", "tail_coverage", "tail_coverage_vs_real",
              "distinct_4", "self_bleu", "repeated_4gram_share", "formality_f", "formality_lexical", "sadhu_share")
 METRICS.show("progress", "heldout_ppl", "heldout_bpb")
-METRICS.show("plotted", "heldout_ppl", "heldout_bpb", "gen0_ppl", "tail_coverage", "tail_drop_vs_gen0", "unseen_mass",
+METRICS.show("plotted", "heldout_ppl", "heldout_bpb", "gen0_ppl", "tail_coverage", "tail_drop_vs_gen0",
+             "mix_tail_drop_vs_gen0", "unseen_mass",
              "distinct_2", "self_bleu", "repeated_4gram_share", "compression_ratio", "formality_f",
              "formality_lexical", "sadhu_share", "honorific_share")
 METRICS.show("seeded", "heldout_bpc", "gen0_ppl", "tail_coverage", "distinct_2", "repeated_4gram_share", "self_bleu")
@@ -313,8 +350,10 @@ METRICS.show("changed", "heldout_bpc", "tail_coverage")
 METRICS.show("paired", "heldout_bpc", "tail_coverage", "distinct_2")
 METRICS.show("formality", "formality_f", "formality_lexical", "sadhu_share", "honorific_share")
 METRICS.show("bands", "head_coverage", "torso_coverage", "tail_coverage")
-METRICS.show("curves", "heldout_bpc", "heldout_bpb", "heldout_ppl", "tail_coverage", "distinct_2",
-             "repeated_4gram_share")
+# tail_coverage ranks the tail on generation 0's pool, mix_tail_coverage_vs_real on the real text each generation
+# trained on: under fresh data only the second separates tail loss from vocabulary shift (report.sweep.tail_note)
+METRICS.show("curves", "heldout_bpc", "heldout_bpb", "heldout_ppl", "tail_coverage", "mix_tail_coverage_vs_real",
+             "distinct_2", "repeated_4gram_share")
 METRICS.show("watermark_cost", "heldout_ppl", "heldout_bpc", "distinct_4", "self_bleu", "repeated_4gram_share",
              "entropy_1")
 METRICS.show("watermark_summary", "watermark_tpr", "watermark_fpr", "watermark_auc", "radioactivity_z",

@@ -26,6 +26,8 @@ Baselines (registry ``baseline``):
   (``info["real"]``); relations (``*_vs_real`` ratio, ``*_drift`` difference, ``*_dist_to_real``
   distance) come from the registry. The tail reference is generation 0's training pool; a sample
   of the pool itself is reported beside (``info["real_train"]``) as the regurgitation ceiling.
+  ``mix_tail_coverage`` ranks its tail on the real text the generation trained on instead (registry
+  ``reference``: train_mix_real), and its ``_vs_real`` ratio scores the held-out sample on the same words.
 - gen0: generation 0's values (``*_drop_vs_gen0``); generation 0 is its own baseline (drops 0).
 """
 from __future__ import annotations
@@ -46,6 +48,7 @@ from textmad.recipe import EvaluateConfig
 
 WORDFREQ_WORDS = 100_000  # reference vocabulary size requested from wordfreq
 BANDED = ("head_coverage", "torso_coverage", "tail_coverage", "rest_coverage", "tail_token_share")
+NO_MIX = "no training mix: only a generation of a run has one (its train_mix.jsonl)"
 SELF_REFERENCE = ("the scored text is the tail reference itself (head coverage is 1.0 by construction); "
                   "give another reference")
 
@@ -141,9 +144,10 @@ class Reference:
 
 # A run's tail reference and real baseline are the same every generation (same pool, held-out split and
 # settings), so the loop scores them once per process: hand-written because functools.lru_cache cannot
-# key on lists; keyed by content, a few entries at most.
+# key on lists; keyed by content, a few entries at most, the least recently used dropped first (a fresh
+# arm's trained tail is new every generation and must not push the run's reference out).
 _MEMO: dict = {}
-_MEMO_SIZE = 4
+_MEMO_SIZE = 6
 
 
 def _memo(key: tuple, compute, copy: bool = True, keep=None):
@@ -153,6 +157,7 @@ def _memo(key: tuple, compute, copy: bool = True, keep=None):
         if len(_MEMO) >= _MEMO_SIZE:
             _MEMO.pop(next(iter(_MEMO)))
         _MEMO[key] = (compute(), keep)
+    _MEMO[key] = _MEMO.pop(key)  # most recently used last
     value = _MEMO[key][0]
     return deepcopy(value) if copy else value
 
@@ -214,10 +219,12 @@ def _model_free(docs_texts: list[str], docs_tokens: list[list[str]], families, l
     return out
 
 
-def _relate(scores: Scores, base: dict, base_reasons: dict, baseline: str, none_reason: str) -> None:
-    """Fill the registry's derived metrics against ``baseline`` ("real" or "gen0") from ``base``'s values."""
+def _relate(scores: Scores, base: dict, base_reasons: dict, baseline: str, none_reason: str,
+            only: tuple = ()) -> None:
+    """Fill the registry's derived metrics against ``baseline`` ("real" or "gen0") from ``base``'s values
+    (``only``: just these)."""
     for m in METRICS.derived(baseline):
-        if m.name not in scores.values:
+        if m.name not in scores.values or (only and m.name not in only):
             continue
         x, b = scores.values.get(m.source), base.get(m.source) if base else None
         if x is None:
@@ -257,6 +264,8 @@ def score_texts(texts: list[str], *, language: str, cfg: EvaluateConfig, referen
     own = reference.texts is texts and reference.tokens is not None  # the pool scored as itself: tokenize once
     docs_tokens = reference.tokens if own else [word_tokens(t) for t in texts]
     scores = _model_free(texts, docs_tokens, families, language, reference, cfg)
+    if "tail" in families and "mix_tail_coverage" not in scores.unavailable:
+        scores.set("mix_tail_coverage", None, NO_MIX)  # score_generation fills it
     scores.info = {"sample": {"seed": cfg.seed, "tail_words": cfg.tail.sample_words,
                               "diversity_words": cfg.diversity.sample_words,
                               "self_bleu_docs": cfg.diversity.self_bleu_docs, "doc_words": cfg.diversity.doc_words,
@@ -345,16 +354,43 @@ def _perplexity_family(scores: Scores, family: str, prefix: str, pair, texts, re
         **{k: r[k] for k in ("tokens", "bytes", "chars", "words")}}
 
 
+def _trained_tail(scores: Scores, samples: list[str], trained: list[str], source: str, heldout: list[str] | None,
+                  cfg: EvaluateConfig, no_heldout: str) -> None:
+    """``mix_tail_coverage`` and its ratio to held-out real text, on the tail of ``trained`` (the real text the
+    generation trained on), at the tail family's sample size and seed; ``source`` says what ``trained`` is."""
+    if "mix_tail_coverage" not in scores.values or scores.unavailable.get("mix_tail_coverage") != NO_MIX:
+        return  # not asked for, or too little generated text (said with the family's reason)
+    t = cfg.tail
+    sample = div.sample_documents([word_tokens(x) for x in samples], t.sample_words, cfg.seed)
+    tail, sizes = _memo(("trained-tail", tuple(trained), t.head_ranks, t.torso_ranks),
+                        lambda: tl.trained_tail([word_tokens(x) for x in trained], t.head_ranks, t.torso_ranks),
+                        copy=False)
+    empty = f"the trained real text ({source}) has no tail words beyond rank {t.torso_ranks}"
+    scores.set("mix_tail_coverage", tl.coverage((w for d in sample for w in d), tail), empty)
+    base, why = {}, {}
+    if heldout:
+        docs = _memo(("heldout-words", tuple(heldout)), lambda: [word_tokens(x) for x in heldout], copy=False)
+        real = div.sample_documents(docs, t.sample_words, cfg.seed)
+        base["mix_tail_coverage"] = tl.coverage((w for d in real for w in d), tail) if real is not None else None
+        why["mix_tail_coverage"] = (empty if real is not None else
+                                    _too_little(sum(map(len, docs)), t.sample_words, "evaluate.tail.sample_words", True))
+    _relate(scores, base, why, "real", no_heldout, only=("mix_tail_coverage_vs_real",))
+    scores.info.setdefault("tail_reference", {})["trained"] = {"reference": source, "documents": len(trained),
+                                                               "bands": sizes}
+
+
 def score_generation(recipe, samples: list[str], *, generation: int, model, gen0, heldout: list[str] | None,
                      pool: list[str], language: str, gen0_values: dict | None = None, accelerator=None,
-                     missing: dict | None = None) -> Scores:
+                     missing: dict | None = None, trained: list[str] | None = None) -> Scores:
     """Every metric the recipe asks for, of one generation of a run.
 
     ``model`` and ``gen0``: (model, tokenizer) of this generation and of generation 0 (the same
     pair for generation 0), or None with the reason in ``missing["model"]`` / ``missing["gen0"]``;
     both are moved to the accelerator's device. ``heldout``: the held-out real documents (None
     with the reason in ``missing["heldout"]``): perplexity text and the real baseline. ``pool``:
-    generation 0's training pool, the tail reference. ``gen0_values``: generation 0's metrics
+    generation 0's training pool, the tail reference. ``trained``: the real and fresh documents of
+    the generation's training mix, the ``mix_tail_*`` reference (None or empty: ``pool``, as for
+    generation 0 and a mix of synthetic text only). ``gen0_values``: generation 0's metrics
     (unused for generation 0, its own baseline).
     """
     cfg = recipe.evaluate
@@ -376,6 +412,8 @@ def score_generation(recipe, samples: list[str], *, generation: int, model, gen0
         text_scores = score_texts(samples, language=language, cfg=cfg, reference=reference, real=heldout,
                                   real_label=real_label)
         scores.update(text_scores)
+        _trained_tail(scores, samples, trained or pool, "the generation's training mix, real and fresh documents"
+                      if trained else "generation 0's training pool", heldout, cfg, real_label)
         apply_gen0(scores, scores.values if generation == 0 else gen0_values)
     if "semantic" in cfg.metrics:
         scores.update(score_semantic(recipe, samples, heldout, language, gen0, accelerator,

@@ -20,6 +20,12 @@ For a sample of text of a fixed number of word tokens:
   ranks 1..R, R = min(torso_ranks, number of types seen at least twice), so the hapax plateau
   does not flatten the fit; needs R >= 10.
 
+``mix_tail_coverage`` ranks the bands on the real text the generation itself trained on (its training
+mix's real and fresh documents) instead of generation 0's pool: under fresh data the pool's rare words
+(names, topics of its documents) fade from a healthy model as fresh slices bring others, and a fixed
+reference reads that vocabulary shift as tail loss. ``trained_tail`` gives that tail, ``coverage`` the
+share of it a sample holds; the fair baseline is again an equal-size held-out sample on the same words.
+
 Coverage grows with sample size, so it is only compared at equal sizes. The fair real baseline
 (``score``): the reference is generation 0's training pool, and generated text is compared with an
 equal-size sample of *held-out* real text, which no model trained on: ``tail_coverage_vs_real =
@@ -32,7 +38,7 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter
-from typing import Mapping, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -64,6 +70,17 @@ def _class_cut(ranked: Sequence[str], freqs: Mapping[str, float], rank: int) -> 
     first = bisect.bisect_left(ranked, True, hi=rank, key=lambda w: freqs[w] <= f)
     last = bisect.bisect_left(ranked, True, lo=rank, key=lambda w: freqs[w] < f)
     return last if rank - first >= last - rank else first
+
+
+def trained_tail(trained: Iterable[Sequence[str]], head_ranks: int, torso_ranks: int) -> tuple[set[str], dict]:
+    """(tail words, band sizes) of the word tokens of the documents a generation trained on, cut as ``bands``."""
+    band_sets, sizes = bands(Counter(w for doc in trained for w in doc), head_ranks, torso_ranks)
+    return band_sets["tail"], sizes
+
+
+def coverage(sample: Iterable[str], words: set[str]) -> float | None:
+    """Share of ``words`` that occur in ``sample`` (None for an empty set of words)."""
+    return len(words & set(sample)) / len(words) if words else None
 
 
 def unseen_mass(counts: Counter) -> float | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 from textmad import stats
+from textmad.errors import UserError
 from textmad.evaluate.registry import METRICS
 from textmad.report.rundir import Run, is_number
 
@@ -26,6 +27,10 @@ def per_seed_table(group: list[Run], arm: str, metrics: list[str]) -> dict:
 
 def detection_rows(group: list[Run], metrics: list[str] | None = None) -> list[dict]:
     """One row per arm and signal: {arm, metric, generation (None = not detected), last, change, relative, p}."""
+    unknown = [m for m in metrics or () if m not in METRICS]
+    if unknown:  # a misspelt name would silently drop out of the table and the Holm adjustment
+        raise UserError(f"time-to-detection table: {', '.join(map(repr, unknown))} not registered metric(s); "
+                        f"the registry's signals: {', '.join(METRICS.signals())}")
     if len(group) < 2:
         return []
     metrics = metrics or METRICS.signals()

@@ -183,6 +183,21 @@ def dose_plot(thresholds: list[dict], metric: str, tolerance: float, generations
     return plots._save(fig, path)
 
 
+def tail_note(metric: str, modes: list[str]) -> list[str]:
+    """What the tail figures rank on, and a warning where the threshold metric reads vocabulary shift as loss."""
+    lines = ["Tail curves: tail_coverage ranks the rare words on generation 0's training pool; "
+             "mix_tail_coverage_vs_real ranks them on the real text each generation itself trained on (its fresh "
+             "slice under fresh) and divides by an equal-size held-out real sample's coverage of the same words "
+             "(1 = as unseen real text). Fresh slices bring other names and topics, so the pool's rare words fade "
+             "from a model that never collapsed: a falling tail_coverage beside a steady "
+             "mix_tail_coverage_vs_real is vocabulary shift, not tail loss."]
+    if metric in METRICS and METRICS[metric].reference == "gen0_pool" and "fresh" in modes:
+        lines.append(f"Caution: the threshold metric {metric} ranks the tail on generation 0's pool, so under fresh "
+                     f"data its worsening includes vocabulary shift; mix_tail_drop_vs_gen0 or "
+                     f"mix_tail_coverage_vs_real (sweep.metric) do not.")
+    return lines
+
+
 def value_table(rows: list[dict], metric: str, generations: int) -> tuple[list[str], list[list[str]]]:
     """Per arm of one grid point: the metric at generation 0 and the last, its worsening and the paired
     difference against the baseline arm (summary.csv's `versus`), each ``mean ± half-width (n)``, and the
@@ -240,7 +255,9 @@ def write_sweep_report(sweep_dir: Path) -> dict[str, Path]:
         curves = curves_plot(here, shown, label, inside(sweep_dir, out / rundir.PLOTS_DIR / f"curves-{slug}.png"))
         if curves:
             blocks.append(Block("img", f"{label}: mean curves with 95% bands", path=curves))
-    paths = {"html": inside(sweep_dir, out / rundir.REPORT_HTML), "md": inside(sweep_dir, out / rundir.REPORT_MD)}
+            if any(r["metric"].startswith(("tail_", "mix_tail_")) for r in here):
+                blocks += [Block("p", line) for line in tail_note(metric, list(recipe.sweep.modes))]
+    paths = {"html": inside(sweep_dir, out / "report.html"), "md": inside(sweep_dir, out / "report.md")}
     page, _ = to_html(blocks)
     write_text(paths["md"], to_markdown(blocks, out))
     write_text(paths["html"], page)

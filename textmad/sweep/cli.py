@@ -17,6 +17,7 @@ from textmad.recipe import dump_yaml
 from textmad.rundir import inside
 from textmad.sweep.execute import check_logs, execute, status
 from textmad.sweep.plan import Job, Sweep, plan, refine_jobs_on_disk
+from textmad.sweep.preflight import cautions, estimate_runs
 from textmad.sweep.sbatch import SlurmOptions, sbatch_script
 from textmad.sweep.summarize import refinement_jobs, write_summary
 
@@ -128,6 +129,10 @@ def main_sweep(args) -> int:
     if args.summarize:
         return summarize_and_report(sweep, jobs)
     _check_pools(sweep)
+    for text in cautions(sweep.recipe):
+        print(f"caution: {text}", flush=True)
+    if launcher != "slurm":  # Slurm runs elsewhere: this machine's rate says nothing of theirs
+        estimate_runs(sweep, jobs, args.jobs if launcher == "local" else 1)
     if launcher:
         check_logs(sweep, jobs)
         inside(sweep.dir, sweep.dir / rundir.SWEEP_SUBMITIT)

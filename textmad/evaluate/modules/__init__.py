@@ -27,7 +27,7 @@ def module_path(name: str) -> str:
 
 def own_metrics(family: str) -> list[str]:
     """The family's metrics that one list of texts determines (no real or generation-0 baseline)."""
-    return [m.name for m in METRICS if m.family == family and not m.relation and not {"real", "gen0"} & set(m.needs)
+    return [m.name for m in METRICS if m.family == family and not m.relation and not {"real", "gen0", "train_mix"} & set(m.needs)
             and m.name != "tail_excess_drop"]
 
 
