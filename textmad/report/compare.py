@@ -105,7 +105,8 @@ def collect(paths: list[str], sample_words: int | None = None) -> tuple[list[Run
             corpora.append(path)
         else:
             raise UserError(f"{path}: neither a run directory (recipe.yaml, gen-000/) nor a prepared corpus "
-                            f"(manifest.json, train.jsonl); see `textmad run` and `textmad corpus`")
+                            f"(manifest.json, train.jsonl) nor a built-in corpus name (`textmad ls`); see "
+                            f"`textmad run` and `textmad corpus`")
     runs = open_runs(runs)
     sizes = {f: n for f in ("tail", "diversity") if (n := sample_words or run_sample_words(runs, f))}
     return runs, [row for c in corpora for row in corpus_rows(c, sizes)]
