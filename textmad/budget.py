@@ -33,6 +33,8 @@ ACTIVATIONS = {"hidden": 12, "kv_dim": 2, "intermediate": 5, "attention_map": 3,
 # Peak resident memory over the tensors' sum: freed blocks the allocator keeps (SmolLM2 LoRA training
 # measured 6.14 GB where the tensors above and the weights add to 5.3 GB beside 0.49 GB of process).
 ALLOCATOR = 1.1
+# A load factor below this is left alone: the load average also counts the run's own start (corpus, tokenizer).
+BUSY = 1.2
 
 
 @dataclasses.dataclass
@@ -132,6 +134,34 @@ def warnings(est: dict, budget_seconds: float, memory_bytes: float, factor: floa
     return out
 
 
+def load_factor(load: float, cores: int, threads: int) -> float:
+    """How many times longer work on ``threads`` threads takes when other processes keep ``load`` cores
+    busy on a machine of ``cores`` (first order: the scheduler shares the cores evenly among runnable
+    threads, so the run gets threads x cores / (load + threads) of them instead of min(threads, cores));
+    1 while load and threads fit the cores."""
+    return max(1.0, (max(load, 0.0) + threads) / max(threads, cores, 1))
+
+
+def busy_scaling(est: dict, load: float, cores: int, threads: int) -> tuple[dict, str]:
+    """``est`` with its time scaled by ``load_factor`` where that is at least ``BUSY``, and the words saying
+    so ("" where it is not: a run's own start-up shows in the load average too)."""
+    factor = load_factor(load, cores, threads)
+    if factor < BUSY:
+        return est, ""
+    scaled = {**est, "seconds": est["seconds"] * factor, "parts": {k: v * factor for k, v in est["parts"].items()}}
+    return scaled, (f" (the machine is busy: load {load:.1f} on {cores} cores, {threads} thread(s) here; "
+                    f"estimate scaled ×{factor:.1f})")
+
+
+def machine_load() -> tuple[float, int]:
+    """(the 1-minute load average, the machine's cores); load 0 where the system has no load average."""
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        load = 0.0
+    return load, os.cpu_count() or 1
+
+
 def matmul_flops(n: int = 1024, repeats: int = 3) -> float:
     """float32 FLOP/s of an n^3 matmul on this machine (best of ``repeats``: the rate it can reach)."""
     import torch
@@ -161,19 +191,23 @@ def resident_memory() -> float:
 
 
 def check(recipe, model, tokenizer, train_texts: list[str], heldout_texts: list[str], log=print) -> dict:
-    """Print the estimate for ``recipe`` with this base model and corpus, and a warning for anything
-    far beyond the budget (``loop.budget_minutes``, the machine's memory); returns the estimate."""
+    """Print the estimate for ``recipe`` with this base model and corpus (its time scaled for the load
+    other processes put on the machine, ``busy_scaling``), and a warning for anything far beyond the
+    budget (``loop.budget_minutes``, the machine's memory); returns the estimate."""
     sample = train_texts[:64]
     chars_per_token = (sum(map(len, sample)) / max(1, sum(len(ids) for ids in tokenizer(sample)["input_ids"]))
                        if sample else 4.0)
     pool = sum(map(len, train_texts)) / chars_per_token
     ppl = recipe.evaluate.perplexity
     held = heldout_texts[: ppl.max_docs] if ppl.max_docs else heldout_texts
+    import torch
+
     est = estimate(recipe, shape_of(model), pool, pool / max(1, len(train_texts)),
                    sum(map(len, held)) / chars_per_token, matmul_flops(), resident_memory())
+    est, busy = busy_scaling(est, *machine_load(), torch.get_num_threads())
     parts = ", ".join(f"{k} {v / 60:.0f}" for k, v in est["parts"].items())
     log(f"estimate on this machine: {est['seconds'] / 60:.0f} min ({parts}), peak memory "
-        f"{est['memory_bytes'] / 1e9:.1f} GB")
+        f"{est['memory_bytes'] / 1e9:.1f} GB{busy}")
     for text in warnings(est, 60 * recipe.loop.budget_minutes, machine_memory()):
         log(f"warning: {text}; reduce the recipe's sizes (loop.generations, generate.num_samples, "
             f"loop.train_size, train.epochs) or run it where it fits")
