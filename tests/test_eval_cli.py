@@ -211,3 +211,34 @@ def test_eval_file_at_its_defaults_fits_the_sample_to_the_text(tmp_path, capsys,
     (out,) = json.loads(captured.out).values()
     assert out["evaluation"]["sample"]["tail_words"] == 20000 and out["metrics"]["tail_coverage"] is None
     assert f"give --sample-words {size}" in captured.err
+
+
+def test_eval_run_prints_its_expected_time_and_no_loading_bars(tiny_run, tmp_path):
+    """`textmad eval RUN` in a fresh process, as a user runs it: an estimate first, from the times the run
+    recorded, the progress on every generation's line, and none of Hugging Face's "Loading weights" bars."""
+    import shutil
+    import subprocess
+    import sys
+
+    from conftest import subprocess_env
+
+    run = shutil.copytree(tiny_run, tmp_path / "tiny")
+    done = subprocess.run([sys.executable, "-m", "textmad", "eval", str(run), "--name", "again", "--format", "csv",
+                           "--out", str(tmp_path / "e.csv")], capture_output=True, text=True, env=subprocess_env())
+    assert done.returncode == 0, done.stderr
+    assert "Loading weights" not in done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    recorded = [read_json(p).get("timings") for p in run.rglob("gen-*/metrics.json") if "eval" not in p.parts]
+    assert len(recorded) == 5 and all(recorded)
+    assert lines[0].startswith(f"textmad eval {run}: 5 generation(s); estimate on this machine: ")
+    assert "from the evaluation and model-loading times the run recorded" in lines[0]
+    assert [line.split("[")[-1].split(" ")[0] for line in lines[1:6]] == [f"{k}/5" for k in range(1, 6)]
+
+
+def test_rescoring_seconds_by_hand():
+    from textmad.budget import rescoring_seconds
+
+    # generation 0's "load" built the base model (a tokenizer trained, weights initialised): not counted
+    timings = [(0, {"load": 4.0, "evaluate": 6.0}), (1, {"load": 0.5, "evaluate": 1.5}), (2, None)]
+    assert rescoring_seconds(timings) == pytest.approx((6.0 + 2.0) / 2 * 3)
+    assert rescoring_seconds([(1, None)]) is None

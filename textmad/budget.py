@@ -162,6 +162,17 @@ def machine_load() -> tuple[float, int]:
     return load, os.cpu_count() or 1
 
 
+def rescoring_seconds(timings: list[tuple[int, dict | None]]) -> float | None:
+    """The time `textmad eval RUN` should take for the generations ``(k, timings)``, from what the run
+    recorded for them (metrics.json "timings"): each generation's evaluation, plus loading its model for
+    k > 0 (generation 0's "load" built the base model, not what eval does). Generations without timings
+    count as the mean of the others; None where none has any."""
+    known = [t.get("evaluate", 0.0) + (t.get("load", 0.0) if k else 0.0) for k, t in timings if t]
+    if not known:
+        return None
+    return sum(known) / len(known) * len(timings)
+
+
 def matmul_flops(n: int = 1024, repeats: int = 3) -> float:
     """float32 FLOP/s of an n^3 matmul on this machine (best of ``repeats``: the rate it can reach)."""
     import torch

@@ -36,6 +36,7 @@ from pathlib import Path
 from textmad import rundir as rd
 from textmad.errors import UserError
 from textmad.io import write_json
+from textmad.progress import RunProgress, duration
 from textmad.text import tokens as word_tokens
 
 NOTE_MODEL_FREE = "model-free metrics only (tail, diversity, formality): a corpus or file has no model"
@@ -263,6 +264,20 @@ def _out_dir(run_dir: Path, args) -> Path | None:
     return out
 
 
+def _expected_time(run_dir: Path, gens: list[tuple[str, int, Path]]) -> str:
+    """The line `eval RUN` starts with: what it scores and how long that should take (budget.rescoring_seconds)."""
+    from textmad.budget import rescoring_seconds
+
+    timings = []
+    for _, k, folder in gens:
+        path = folder / rd.METRICS
+        timings.append((k, rd.read_gen_json(path).get("timings") if path.exists() else None))
+    seconds = rescoring_seconds(timings)
+    expected = (f"estimate on this machine: {duration(seconds)}, from the evaluation and model-loading times the "
+                f"run recorded" if seconds is not None else "no time estimate: the run recorded no timings")
+    return f"textmad eval {run_dir}: {len(gens)} generation(s); {expected}"
+
+
 def _run_or_generation(target: Path, args) -> dict:
     run_dir, only_arm, only_gen = _run_target(target, args)
     out_dir = _out_dir(run_dir, args)
@@ -276,6 +291,9 @@ def _run_or_generation(target: Path, args) -> dict:
     if not gens:
         raise UserError(f"{run_dir}: no finished generation matches (generation folders need DONE)")
     main = scorer.accelerator.is_main_process
+    if main:
+        print(_expected_time(run_dir, gens), flush=True)
+    progress = RunProgress(len(gens))
     results, rows = {}, []
     for arm, k, folder in gens:
         scores = scorer.score(k, folder)
@@ -293,7 +311,7 @@ def _run_or_generation(target: Path, args) -> dict:
             write_json(path, metrics)
             rows += [{"arm": a, "generation": k, **scores.values}
                      for a in ([arm] if k else list(dict.fromkeys(g[0] for g in gens if g[1] > 0)) or [rd.GEN0])]
-        print(_summary(label, scores.values), flush=True)
+        print(_summary(label, scores.values) + "  " + progress.step(ran=True), flush=True)
     if main:
         if out_dir is None:
             n = rd.rebuild_table(run_dir, scorer.recipe)
