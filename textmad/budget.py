@@ -205,14 +205,14 @@ def check(recipe, model, tokenizer, train_texts: list[str], heldout_texts: list[
     """Print the estimate for ``recipe`` with this base model and corpus (its time scaled for the load
     other processes put on the machine, ``busy_scaling``), and a warning for anything far beyond the
     budget (``loop.budget_minutes``, the machine's memory); returns the estimate."""
+    import torch
+
     sample = train_texts[:64]
     chars_per_token = (sum(map(len, sample)) / max(1, sum(len(ids) for ids in tokenizer(sample)["input_ids"]))
                        if sample else 4.0)
     pool = sum(map(len, train_texts)) / chars_per_token
     ppl = recipe.evaluate.perplexity
     held = heldout_texts[: ppl.max_docs] if ppl.max_docs else heldout_texts
-    import torch
-
     est = estimate(recipe, shape_of(model), pool, pool / max(1, len(train_texts)),
                    sum(map(len, held)) / chars_per_token, matmul_flops(), resident_memory())
     est, busy = busy_scaling(est, *machine_load(), torch.get_num_threads())

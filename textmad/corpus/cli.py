@@ -27,6 +27,7 @@ def config_from_args(args) -> CorpusConfig:
 
 
 def builtin_names() -> list[str]:
+    """The built-in corpora's names (`textmad ls`)."""
     from textmad.corpus.cards import list_corpora
 
     return [card.name for card in list_corpora()]

@@ -70,9 +70,10 @@ def _builtin_corpus(name: str) -> Path:
     """A built-in corpus named by --reference, prepared into the cache as `corpus stats NAME` prepares it."""
     from textmad.corpus.cli import builtin_names, prepare_named
 
-    if name not in builtin_names():
+    names = builtin_names()
+    if name not in names:
         raise UserError(f"--reference {name}: no such file or directory, and not a built-in corpus "
-                        f"({', '.join(builtin_names())})")
+                        f"({', '.join(names)})")
     return prepare_named(name).dir
 
 

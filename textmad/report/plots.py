@@ -28,7 +28,6 @@ COLORS = plt.get_cmap("tab10").colors
 REAL_COLOR = "0.35"
 LOG_SPAN = 50  # a panel whose positive values span more than this factor gets a log axis
 PAD = 0.08  # of a panel's value span, kept free above and below its lines
-GEN0_PREFIX = "gen0_"  # the generated text under the generation-0 model (registry family gen0_perplexity)
 TRAINING_HELP = {"train_loss": "training loss per token on the mix (nats), mean over the last epoch's steps",
                  "val_loss": "validation loss per token on the held-out share of the mix (nats)"}
 plt.rcParams.update({"font.size": 10, "axes.titlesize": 11, "axes.labelsize": 10, "xtick.labelsize": 9,
@@ -84,19 +83,28 @@ def real_values(run: Run) -> dict:
     real = (rundir.read_gen_json(path).get("evaluation") or {}).get("real") if path.is_file() else None
     out = {k: v for k, v in (real or {}).items() if is_number(v)}
     for metric in run.metric_names():
-        if metric.startswith(GEN0_PREFIX):
-            heldout = "heldout_" + metric.removeprefix(GEN0_PREFIX)
+        if heldout := heldout_twin(metric):
             value = next((points[0][1] for points in run.series(heldout).values() if points[0][0] == 0), None)
             if value is not None:
                 out[metric] = value
     return out
 
 
+def heldout_twin(metric: str) -> str:
+    """For a metric of the generated text under the generation-0 model (family gen0_perplexity), the same
+    measure of held-out real text (gen0_ppl: heldout_ppl), whose generation-0 value is real text's; else ""."""
+    from textmad.evaluate import METRICS
+
+    if metric not in METRICS or METRICS[metric].family != "gen0_perplexity":
+        return ""
+    return "heldout_" + metric.split("_", 1)[1]
+
+
 def no_real_line(metric: str) -> str:
     """Why a gen0_* panel has no real-text line ("" for other metrics, whose real value is simply unrecorded)."""
-    if not metric.startswith(GEN0_PREFIX):
+    if not heldout_twin(metric):
         return ""
-    return (f"no real-text line: the run has no generation-0 heldout_{metric.removeprefix(GEN0_PREFIX)} "
+    return (f"no real-text line: the run has no generation-0 {heldout_twin(metric)} "
             f"(the perplexity family was off or failed)")
 
 
@@ -179,7 +187,8 @@ def family_plot(runs: list[Run], metrics: list[str], title: str, path: Path, col
             for arm, points in series.items():
                 if arm in colors:
                     xs, ys = zip(*points)
-                    lines.append((xs, [y / scale for y in ys], style, colors[arm], series_label(run, arm, len(runs) > 1)))
+                    label = series_label(run, arm, len(runs) > 1)
+                    lines.append((xs, [y / scale for y in ys], style, colors[arm], label))
             if is_number(real.get(metric)):
                 label = "real text (held-out)" + (f", {run.label}" if len(runs) > 1 else "")
                 reals_drawn.append((real[metric] / scale, style, label))
