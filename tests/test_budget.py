@@ -79,3 +79,33 @@ def test_check_prints_the_estimate_for_a_real_model():
                   log=lines.append)
     assert lines[0].startswith("estimate on this machine: ") and est["seconds"] > 0
     assert any("warning: the estimated time" in text for text in lines[1:])
+
+
+def test_load_factor_by_hand():
+    assert B.load_factor(0.0, cores=2, threads=2) == 1.0
+    assert B.load_factor(0.5, cores=4, threads=2) == 1.0  # the load fits beside the run's threads
+    assert B.load_factor(3.1, cores=2, threads=2) == pytest.approx(5.1 / 2)  # 2 of 5.1 runnable threads' share
+    assert B.load_factor(1.0, cores=2, threads=1) == 1.0  # one free core for one thread
+    assert B.load_factor(3.0, cores=2, threads=1) == pytest.approx(2.0)  # 1 thread among 4 on 2 cores: half a core
+    assert B.load_factor(2.0, cores=2, threads=4) == pytest.approx(6 / 4)  # oversubscribed even when idle
+    assert B.load_factor(-1.0, cores=0, threads=1) == 1.0
+
+
+def test_busy_machine_scales_the_estimate_and_says_so():
+    est = {"seconds": 100.0, "parts": {"train": 60.0, "generate": 40.0}, "memory_bytes": 1e9}
+    scaled, note = B.busy_scaling(est, load=3.1, cores=2, threads=2)
+    assert scaled["seconds"] == pytest.approx(255.0) and scaled["parts"]["train"] == pytest.approx(153.0)
+    assert scaled["memory_bytes"] == 1e9 and est["seconds"] == 100.0
+    assert note == " (the machine is busy: load 3.1 on 2 cores, 2 thread(s) here; estimate scaled ×2.5)"
+    assert B.busy_scaling(est, load=0.3, cores=2, threads=2) == (est, "")  # ×1.15: the run's own start-up
+
+
+def test_check_says_when_the_machine_is_busy(monkeypatch):
+    from tests.fixtures import lee_lines, tiny_llama
+
+    model, tok = tiny_llama(list(lee_lines()[:50]))
+    for load, busy in ((0.0, False), (6.0, True)):
+        monkeypatch.setattr(B, "machine_load", lambda load=load: (load, 2))
+        lines = []
+        B.check(recipe(), model, tok, list(lee_lines()[:200]), list(lee_lines()[200:220]), log=lines.append)
+        assert ("the machine is busy: load 6.0 on 2 cores" in lines[0]) == busy, lines[0]

@@ -81,8 +81,22 @@ def test_corpus_beside_a_run_is_sampled_at_the_run_size(tiny_run):
     assert float(corpus["distinct_1"]) > 0 and corpus["tail_coverage"] == "n/a"
 
 
+def test_builtin_corpus_by_name_is_prepared_into_the_cache(tmp_path, monkeypatch):
+    """`textmad compare lee-en`: a built-in corpus name, prepared on the fly as `textmad corpus stats` does."""
+    monkeypatch.chdir(tmp_path)
+    [row] = compare("lee-en", "--sample-words", 1000)
+    assert (row["source"], row["arm"]) == ("lee-en", "corpus (train)") and float(row["distinct_1"]) > 0
+    [cached] = (tmp_path / "prepared").glob("lee-en-*")
+    # the same preparation as `corpus stats lee-en` (its cache folder) and as a prepared folder named by path
+    status, out, _ = run_textmad("corpus", "stats", "lee-en")
+    assert status == 0 and str(cached.relative_to(tmp_path)) in out
+    assert compare(cached, "--sample-words", 1000) == [row]
+
+
 @pytest.mark.parametrize("argv,named", [
     (["/no/such/run"], "/no/such/run: neither a run directory"),
+    (["lee-enn"], "lee-enn: neither a run directory (recipe.yaml, gen-000/) nor a prepared corpus (manifest.json, "
+                  "train.jsonl) nor a built-in corpus name"),
     (["RUN", "--sample-words", "5"], "--sample-words = 5; accepted: 100 or more"),
 ])
 def test_bad_sources(tiny_run, argv, named):

@@ -7,7 +7,9 @@ import yaml
 
 from fixtures import lee_lines, tiny_llama
 from textmad.cli import main
+from textmad.evaluate.cli import fitted_sample
 from textmad.io import read_json, read_jsonl, write_json, write_jsonl, write_text
+from textmad.text import tokens
 
 
 def lee_docs():
@@ -169,8 +171,80 @@ def test_eval_file_against_a_builtin_corpus_by_name(run_dir, tmp_path, capsys, m
     (out,) = json.loads(capsys.readouterr().out).values()
     assert out["evaluation"]["tail_reference"]["reference"] == "lee-en: train split"
     assert list((tmp_path / "prepared").glob("lee-en-*/manifest.json"))
-    assert main(["eval", str(samples), "--reference", "lee-en"]) == 0  # default 20,000-word samples: too few words
-    assert "fewer than the 20,000-word samples" in capsys.readouterr().err
+    assert main(["eval", str(samples), "--reference", "lee-en", "--sample-words", "20000"]) == 0  # too few words
+    assert "fewer than the 20,000-word samples, so the sample-based metrics are n/a; give --sample-words 800" \
+        in capsys.readouterr().err
     assert main(["eval", str(samples), "--reference", "lee-enn"]) == 2
     err = capsys.readouterr().err
     assert "not a built-in corpus" in err and "lee-en" in err
+
+
+def test_fitted_sample():
+    assert fitted_sample(20000, 14079, None) == 14000
+    assert fitted_sample(20000, 14079, 5542) == 5500  # the real baseline's equal-size sample must fit too
+    assert fitted_sample(20000, 30000, 40780) == 20000 and fitted_sample(20000, 20000, None) == 20000
+    assert fitted_sample(300, 99, None) == 0
+
+
+def test_eval_file_at_its_defaults_fits_the_sample_to_the_text(tmp_path, capsys, monkeypatch):
+    """A 14,000-word text at the defaults: samples as large as the text and wiki-en's held-out split allow,
+    the size used printed, in the table's notes and in the results; a size asked for is kept."""
+    monkeypatch.chdir(tmp_path)
+    text = tmp_path / "lee.txt"
+    docs, n = [], 0
+    for line in lee_lines():
+        docs.append(line)
+        n += len(tokens(line))
+        if n >= 14079:
+            break
+    text.write_text("\n\n".join(docs), encoding="utf-8")
+    assert main(["eval", str(text), "--reference", "wiki-en", "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    (out,) = json.loads(captured.out).values()
+    size = n // 100 * 100
+    sample = out["evaluation"]["sample"]
+    assert sample["tail_words"] == sample["diversity_words"] == size
+    assert f"samples of {size:,} words, not the default 20,000: {text} has {n:,} words" in captured.err
+    assert any(f"samples of {size:,} words" in note for note in out["evaluation"]["notes"])
+    assert out["evaluation"]["tail_reference"]["reference"] == "wiki-en: train split"
+    for metric in ("tail_coverage", "tail_coverage_vs_real", "distinct_4", "self_bleu_dist_to_real"):
+        assert out["metrics"][metric] is not None, (metric, out["evaluation"]["unavailable"].get(metric))
+    assert main(["eval", str(text), "--reference", "wiki-en"]) == 0
+    assert f"samples: {size:,} words (tail, diversity)" in capsys.readouterr().out
+    assert main(["eval", str(text), "--reference", "wiki-en", "--sample-words", "20000", "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    (out,) = json.loads(captured.out).values()
+    assert out["evaluation"]["sample"]["tail_words"] == 20000 and out["metrics"]["tail_coverage"] is None
+    assert f"give --sample-words {size}" in captured.err
+
+
+@pytest.mark.slow
+def test_eval_run_prints_its_expected_time_and_no_loading_bars(tiny_run, tmp_path):
+    """`textmad eval RUN` in a fresh process, as a user runs it: an estimate first, from the times the run
+    recorded, the progress on every generation's line, and none of Hugging Face's "Loading weights" bars."""
+    import shutil
+    import subprocess
+    import sys
+
+    from conftest import subprocess_env
+
+    run = shutil.copytree(tiny_run, tmp_path / "tiny")
+    done = subprocess.run([sys.executable, "-m", "textmad", "eval", str(run), "--name", "again", "--format", "csv",
+                           "--out", str(tmp_path / "e.csv")], capture_output=True, text=True, env=subprocess_env())
+    assert done.returncode == 0, done.stderr
+    assert "Loading weights" not in done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    recorded = [read_json(p).get("timings") for p in run.rglob("gen-*/metrics.json") if "eval" not in p.parts]
+    assert len(recorded) == 5 and all(recorded)
+    assert lines[0].startswith(f"textmad eval {run}: 5 generation(s); estimate on this machine: ")
+    assert "from the evaluation and model-loading times the run recorded" in lines[0]
+    assert [line.split("[")[-1].split(" ")[0] for line in lines[1:6]] == [f"{k}/5" for k in range(1, 6)]
+
+
+def test_rescoring_seconds_by_hand():
+    from textmad.budget import rescoring_seconds
+
+    # generation 0's "load" built the base model (a tokenizer trained, weights initialised): not counted
+    timings = [(0, {"load": 4.0, "evaluate": 6.0}), (1, {"load": 0.5, "evaluate": 1.5}), (2, None)]
+    assert rescoring_seconds(timings) == pytest.approx((6.0 + 2.0) / 2 * 3)
+    assert rescoring_seconds([(1, None)]) is None

@@ -366,3 +366,79 @@ def test_scales_follow_the_values(report_en, report_two):
     # runs of different languages are each drawn relative to their own generation 0
     assert "divided by its own generation 0" in report_two[1]
     assert "divided by its own generation 0" not in report_en[1]
+
+
+def panels(runs, metrics, tmp_path, monkeypatch) -> dict:
+    """{metric: its matplotlib Axes} of `plots.family_plot` over ``runs``, kept as drawn (and saved)."""
+    from textmad.report import plots
+
+    figures, save = [], plots._save
+    monkeypatch.setattr(plots, "_save", lambda fig, path: (figures.append(fig), save(fig, path))[1])
+    drawn = plots.family_plot(runs, metrics, "panels", tmp_path / "panels.png")
+    (figure,) = figures
+    return dict(zip(drawn, (ax for ax in figure.axes if ax.get_visible())))
+
+
+def inside(ax, value: float, margin: float = 0.05) -> bool:
+    """``value`` lies within the y limits, at least ``margin`` of their span from either edge (log axes: in log space)."""
+    import math
+
+    lo, hi = ax.get_ylim()
+    f = math.log10 if ax.get_yscale() == "log" else float
+    return f(lo) + margin * (f(hi) - f(lo)) <= f(value) <= f(hi) - margin * (f(hi) - f(lo))
+
+
+def test_real_text_lines_lie_inside_their_panels(tiny_run, tmp_path, monkeypatch):
+    """The real-text line is drawn inside the frame, never on it; the generation-0 model's perplexity panel
+    has one too: the generation-0 model's perplexity of held-out real text (the run's gen-000 heldout_ppl)."""
+    from textmad.report import plots
+    from textmad.report.report import PLOTTED
+    from textmad.report.rundir import open_runs
+
+    (run,) = open_runs([str(tiny_run)])
+    axes = panels([run], [m for m in PLOTTED if m in run.metric_names()], tmp_path, monkeypatch)
+    gen0_heldout = run.value(run.arms[0], 0, "heldout_ppl")
+    reals = plots.real_values(run)
+    assert reals["gen0_ppl"] == gen0_heldout
+    checked = 0
+    for metric, ax in axes.items():
+        lines = [line for line in ax.get_lines() if line.get_label().startswith("real text")]
+        for line in lines:
+            assert inside(ax, line.get_ydata()[0]), (metric, line.get_ydata()[0], ax.get_ylim())
+            checked += 1
+        for line in ax.get_lines():
+            assert all(inside(ax, y, margin=0.03) for y in line.get_ydata()), (metric, ax.get_ylim())
+    assert checked >= 4
+    (line,) = [line for line in axes["gen0_ppl"].get_lines() if line.get_label().startswith("real text")]
+    assert line.get_ydata()[0] == gen0_heldout
+
+
+def test_a_panel_flat_at_zero_says_so(tiny_run, tmp_path, monkeypatch):
+    """Repeated 4-grams never occur in the toy's samples: the panel says so instead of drawing on the frame."""
+    from textmad.report.rundir import open_runs
+
+    (run,) = open_runs([str(tiny_run)])
+    assert {y for points in run.series("repeated_4gram_share").values() for _, y in points} == {0.0}
+    axes = panels([run], ["distinct_2", "repeated_4gram_share"], tmp_path, monkeypatch)
+    flat = axes["repeated_4gram_share"]
+    assert not flat.get_lines() and any(t.get_text().startswith("0 at every generation in every arm")
+                                        for t in flat.texts)
+    assert axes["distinct_2"].get_lines() and not axes["distinct_2"].texts
+
+
+def test_gen0_panel_without_held_out_perplexity_says_why(tiny_run, tmp_path, monkeypatch):
+    from textmad.report.rundir import open_runs
+
+    (run,) = open_runs([str(tiny_run)])
+    run.table = [{k: v for k, v in row.items() if not k.startswith("heldout_")} for row in run.table]
+    axes = panels([run], ["gen0_ppl"], tmp_path, monkeypatch)
+    ax = axes["gen0_ppl"]
+    assert not [line for line in ax.get_lines() if line.get_label().startswith("real text")]
+    assert any("no real-text line: the run has no generation-0 heldout_ppl" in t.get_text() for t in ax.texts)
+
+
+def test_every_figure_is_at_least_1000_px_wide(report_en):
+    out, _ = report_en
+    for png in (out / "plots").glob("*.png"):
+        with Image.open(png) as im:
+            assert im.width >= 1000, (png.name, im.size)

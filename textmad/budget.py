@@ -35,6 +35,8 @@ ACTIVATIONS = {"hidden": 12, "kv_dim": 2, "intermediate": 5, "attention_map": 3,
 # Peak resident memory over the tensors' sum: freed blocks the allocator keeps (fitted to the measured peak
 # of SmolLM2 LoRA training against the tensors above and the weights: README, "Recipes", "Before it starts").
 ALLOCATOR = 1.1
+# A load factor below this is left alone: the load average also counts the run's own start (corpus, tokenizer).
+BUSY = 1.2
 
 
 @dataclasses.dataclass
@@ -135,6 +137,45 @@ def warnings(est: dict, budget_seconds: float, memory_bytes: float, factor: floa
     return out
 
 
+def load_factor(load: float, cores: int, threads: int) -> float:
+    """How many times longer work on ``threads`` threads takes when other processes keep ``load`` cores
+    busy on a machine of ``cores`` (first order: the scheduler shares the cores evenly among runnable
+    threads, so the run gets threads x cores / (load + threads) of them instead of min(threads, cores));
+    1 while load and threads fit the cores."""
+    return max(1.0, (max(load, 0.0) + threads) / max(threads, cores, 1))
+
+
+def busy_scaling(est: dict, load: float, cores: int, threads: int) -> tuple[dict, str]:
+    """``est`` with its time scaled by ``load_factor`` where that is at least ``BUSY``, and the words saying
+    so ("" where it is not: a run's own start-up shows in the load average too)."""
+    factor = load_factor(load, cores, threads)
+    if factor < BUSY:
+        return est, ""
+    scaled = {**est, "seconds": est["seconds"] * factor, "parts": {k: v * factor for k, v in est["parts"].items()}}
+    return scaled, (f" (the machine is busy: load {load:.1f} on {cores} cores, {threads} thread(s) here; "
+                    f"estimate scaled ×{factor:.1f})")
+
+
+def machine_load() -> tuple[float, int]:
+    """(the 1-minute load average, the machine's cores); load 0 where the system has no load average."""
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        load = 0.0
+    return load, os.cpu_count() or 1
+
+
+def rescoring_seconds(timings: list[tuple[int, dict | None]]) -> float | None:
+    """The time `textmad eval RUN` should take for the generations ``(k, timings)``, from what the run
+    recorded for them (metrics.json "timings"): each generation's evaluation, plus loading its model for
+    k > 0 (generation 0's "load" built the base model, not what eval does). Generations without timings
+    count as the mean of the others; None where none has any."""
+    known = [t.get("evaluate", 0.0) + (t.get("load", 0.0) if k else 0.0) for k, t in timings if t]
+    if not known:
+        return None
+    return sum(known) / len(known) * len(timings)
+
+
 def matmul_flops(n: int = 1024, repeats: int = 3) -> float:
     """float32 FLOP/s of an n^3 matmul on this machine (best of ``repeats``: the rate it can reach)."""
     import torch
@@ -186,11 +227,15 @@ def describe(est: dict) -> str:
 
 
 def check(recipe, model, tokenizer, train_texts: list[str], heldout_texts: list[str], log=print) -> dict:
-    """Print the estimate for ``recipe`` with this base model and corpus, and a warning for anything
-    far beyond the budget (``loop.budget_minutes``, the machine's memory); returns the estimate."""
+    """Print the estimate for ``recipe`` with this base model and corpus (its time scaled for the load
+    other processes put on the machine, ``busy_scaling``), and a warning for anything far beyond the
+    budget (``loop.budget_minutes``, the machine's memory); returns the estimate."""
+    import torch
+
     est = estimate(recipe, shape_of(model), *corpus_tokens(recipe, tokenizer, train_texts, heldout_texts),
                    matmul_flops(), resident_memory())
-    log(f"estimate on this machine: {describe(est)}")
+    est, busy = busy_scaling(est, *machine_load(), torch.get_num_threads())
+    log(f"estimate on this machine: {describe(est)}{busy}")
     for text in warnings(est, 60 * recipe.loop.budget_minutes, machine_memory()):
         log(f"warning: {text}; {REDUCE}")
     return est

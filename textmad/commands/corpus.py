@@ -36,13 +36,13 @@ def configure_corpus(p):
 
 
 def main_corpus(args) -> int:
-    from textmad.corpus.cli import config_from_args, print_stats
-    from textmad.corpus.prepare import load_prepared, prepare
+    from textmad.corpus.cli import prepare_named, print_stats
+    from textmad.corpus.prepare import load_prepared
 
     if args.action == "stats" and (Path(args.name) / rundir.MANIFEST).is_file():
         corpus = load_prepared(args.name)
     else:
-        corpus = prepare(config_from_args(args), out_dir=args.out, force=args.force)
+        corpus = prepare_named(args.name, args)
         if args.action == "prepare":
             print(f"{'reused' if corpus.reused else 'prepared'} {corpus.dir}")
     print_stats(corpus)

@@ -50,7 +50,7 @@ def main_eval(args) -> int:
                         f"({rd.SAMPLES}) or a prepared corpus (manifest.json)")
     else:
         scores = _score_file(target, args)
-        scores.info["notes"] = [NOTE_MODEL_FREE]
+        scores.info["notes"] = [*scores.info.get("notes", []), NOTE_MODEL_FREE]
         results = {str(target): scores.record()}
     _emit(results, args)
     return 0

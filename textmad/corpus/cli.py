@@ -26,6 +26,23 @@ def config_from_args(args) -> CorpusConfig:
                         prepared_dir=args.prepared_dir)
 
 
+def builtin_names() -> list[str]:
+    """The built-in corpora's names (`textmad ls`)."""
+    from textmad.corpus.cards import list_corpora
+
+    return [card.name for card in list_corpora()]
+
+
+def prepare_named(name: str, args=None):
+    """The corpus NAME prepared into the cache (PREPARED_DIR/NAME-<config hash>), or reused from there: the one
+    path of `textmad corpus prepare|stats NAME` (``args``: its options) and of a built-in corpus named to
+    `textmad eval --reference` or `textmad compare` (``args`` None: the same options' defaults)."""
+    from textmad.corpus.prepare import prepare
+
+    config = config_from_args(args) if args is not None else CorpusConfig(name=name)
+    return prepare(config, out_dir=getattr(args, "out", None), force=getattr(args, "force", False))
+
+
 def print_stats(corpus) -> None:
     m = corpus.manifest
     print(f"{m['corpus']} [{m['language']}]  {corpus.dir}")

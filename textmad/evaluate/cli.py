@@ -12,8 +12,12 @@ TARGET may be
 - a ``.txt`` file (documents separated by blank lines), a ``.jsonl`` file (a "text" field) or a
   ``.parquet`` file, read by ``textmad.corpus.read_documents`` exactly as ``corpus prepare`` reads it.
   Tail coverage needs a reference vocabulary other than the text itself: ``--reference`` names a
-  prepared corpus (its train split ranks the vocabulary, its held-out split is the real baseline)
-  or another .txt/.jsonl file; without one the band coverages are unavailable.
+  prepared corpus (its train split ranks the vocabulary, its held-out split is the real baseline),
+  a built-in corpus (prepared into the cache first) or another .txt/.jsonl file; without one the
+  band coverages are unavailable. At the default sample size, a text (or real baseline) shorter
+  than a sample is sampled at the largest size it allows (``fitted_sample``), and the size is
+  printed and recorded; a size given with ``--sample-words`` is kept (too large: n/a, with the
+  size that fits).
 Model-based metrics need a run's model folders; corpora and files get the model-free families.
 Output: a table of the metric values (``--format table|csv|markdown``; the table fits the
 terminal), or ``--format json``: every result whole (metrics, evaluation: how they were made and
@@ -33,7 +37,8 @@ from textmad import rundir as rd
 from textmad.errors import UserError
 from textmad.evaluate.registry import METRICS
 from textmad.io import write_json
-from textmad.text import words
+from textmad.progress import RunProgress, duration
+from textmad.text import tokens as word_tokens
 
 NOTE_MODEL_FREE = "model-free metrics only (tail, diversity, formality): a corpus or file has no model"
 
@@ -62,16 +67,21 @@ def _file_cfg(args):
 
 
 def _builtin_corpus(name: str) -> Path:
-    """A built-in corpus named on the command line, prepared into the cache (as `corpus stats` does)."""
-    from textmad.corpus import list_corpora
-    from textmad.corpus.prepare import prepare
-    from textmad.recipe import CorpusConfig
+    """A built-in corpus named by --reference, prepared into the cache as `corpus stats NAME` prepares it."""
+    from textmad.corpus.cli import builtin_names, prepare_named
 
-    names = [card.name for card in list_corpora()]
+    names = builtin_names()
     if name not in names:
         raise UserError(f"--reference {name}: no such file or directory, and not a built-in corpus "
                         f"({', '.join(names)})")
-    return prepare(CorpusConfig(name=name)).dir
+    return prepare_named(name).dir
+
+
+def fitted_sample(size: int, text_words: int, real_words: int | None) -> int:
+    """``size`` where the text (and the real baseline, when there is one) holds that many words; else the
+    largest multiple of 100 they hold: the sample `eval FILE` uses at its defaults."""
+    limit = min(text_words, size if real_words is None else real_words)
+    return size if limit >= size else limit // 100 * 100
 
 
 def _is_corpus(path: Path) -> bool:
@@ -85,11 +95,6 @@ def _score_file(target: Path, args):
     if not texts:
         raise UserError(f"{target}: no documents")
     cfg, language = _file_cfg(args), args.language or ""
-    total = sum(len(words(t)) for t in texts)
-    if total < cfg.tail.sample_words:
-        print(f"note: {target} has {total:,} words, fewer than the {cfg.tail.sample_words:,}-word samples, so the "
-              f"sample-based metrics are n/a; give --sample-words {total // 100 * 100 if total >= 100 else 100} "
-              f"(at most {total:,})", file=sys.stderr)
     pool, real, label, real_label = None, None, "none", "none"
     if args.reference:
         ref_path = Path(args.reference)
@@ -108,12 +113,34 @@ def _score_file(target: Path, args):
             language = language or corpus.language
         else:
             pool, label = _texts_from_file(ref_path), str(ref_path)
+    notes = _fit_sample(cfg, target, texts, real, args.sample_words)
     reason = "" if pool else "no tail reference: give --reference CORPUS_OR_FILE (a text is not its own reference)"
     reference = Reference.build(pool, label, language, cfg) if pool else Reference(None, "none", reason=reason)
     scores = score_texts(texts, language=language, cfg=cfg, reference=reference, real=real,
                          real_label=real_label if real else "none (give --reference CORPUS)")
     scores.info["source"] = {"file": str(target)}
+    scores.info["notes"] = notes
     return scores
+
+
+def _fit_sample(cfg, target: Path, texts: list[str], real: list[str] | None, asked: int | None) -> list[str]:
+    """At the default sample size, scale the samples down to what the text and the real baseline hold
+    (``fitted_sample``); a size given with --sample-words is kept. Returns the note saying so (also printed)."""
+    size = cfg.tail.sample_words
+    text_words = sum(len(word_tokens(t)) for t in texts)
+    real_words = sum(len(word_tokens(t)) for t in real) if real else None
+    fitted = fitted_sample(size, text_words, real_words)
+    if fitted == size:
+        return []
+    held = f"{target} has {text_words:,} words" + (f", the real baseline {real_words:,}" if real else "")
+    if asked or fitted < 100:
+        note = (f"{held}, fewer than the {size:,}-word samples, so the sample-based metrics are n/a"
+                + (f"; give --sample-words {fitted} (the most they allow)" if fitted >= 100 else ""))
+    else:
+        cfg.tail.sample_words = cfg.diversity.sample_words = fitted
+        note = f"samples of {fitted:,} words, not the default {size:,}: {held} (--sample-words N sets the size)"
+    print(f"note: {note}", file=sys.stderr)
+    return [note]
 
 
 # ---------------------------------------------------------------- runs
@@ -186,6 +213,20 @@ def _out_dir(run_dir: Path, args) -> Path | None:
     return out
 
 
+def _expected_time(run_dir: Path, gens: list[tuple[str, int, Path]]) -> str:
+    """The line `eval RUN` starts with: what it scores and how long that should take (budget.rescoring_seconds)."""
+    from textmad.budget import rescoring_seconds
+
+    timings = []
+    for _, k, folder in gens:
+        path = folder / rd.METRICS
+        timings.append((k, rd.read_gen_json(path).get("timings") if path.exists() else None))
+    seconds = rescoring_seconds(timings)
+    expected = (f"estimate on this machine: {duration(seconds)}, from the evaluation and model-loading times the "
+                f"run recorded" if seconds is not None else "no time estimate: the run recorded no timings")
+    return f"textmad eval {run_dir}: {len(gens)} generation(s); {expected}"
+
+
 def _run_or_generation(target: Path, args) -> dict:
     run_dir, only_arm, only_gen = _run_target(target, args)
     out_dir = _out_dir(run_dir, args)
@@ -203,6 +244,9 @@ def _run_or_generation(target: Path, args) -> dict:
     if not gens:
         raise UserError(f"{run_dir}: no finished generation matches (generation folders need DONE)")
     main = context.accelerator.is_main_process
+    if main:
+        print(_expected_time(run_dir, gens), flush=True)
+    progress = RunProgress(len(gens))
     results, rows = {}, []
     for arm, k, folder in gens:
         scores = context.score_folder(arm, k, folder)
@@ -219,7 +263,7 @@ def _run_or_generation(target: Path, args) -> dict:
             write_json(path, metrics)
             rows += [{"arm": a, "generation": k, **scores.values}
                      for a in ([arm] if k else list(dict.fromkeys(g[0] for g in gens if g[1] > 0)) or [rd.GEN0])]
-        print(_summary(label, scores.values), flush=True)
+        print(_summary(label, scores.values) + "  " + progress.step(ran=True), flush=True)
     if main:
         if out_dir is None:
             n = rebuild_table(run_dir, context.recipe)
@@ -238,6 +282,10 @@ def _notes(record: dict) -> list[str]:
     reference = evaluation.get("tail_reference", {})
     lines = [f"  {key}: {reference[field]}" for key, field in (("tail reference", "reference"),
                                                               ("real baseline", "real_baseline")) if reference.get(field)]
+    sample = evaluation.get("sample", {})
+    sizes = dict.fromkeys(n for n in (sample.get("tail_words"), sample.get("diversity_words")) if n)
+    if sizes:
+        lines.append(f"  samples: {' and '.join(f'{n:,}' for n in sizes)} words (tail, diversity)")
     reasons = {}
     for metric, reason in evaluation.get("unavailable", {}).items():
         reasons.setdefault(reason, []).append(metric)

@@ -104,8 +104,8 @@ def collect(paths: list[str], sample_words: int | None = None) -> tuple[list[Run
             corpora.append(path)
         else:
             raise UserError(f"{path}: neither a run directory ({rundir.RECIPE}, {rundir.GEN0}/) nor a prepared "
-                            f"corpus ({rundir.MANIFEST}, {rundir.split_file('train')}); see `textmad run` and "
-                            f"`textmad corpus`")
+                            f"corpus ({rundir.MANIFEST}, {rundir.split_file('train')}) nor a built-in corpus name "
+                            f"(`textmad ls`); see `textmad run` and `textmad corpus`")
     runs = open_runs(runs)
     sizes = {f: n for f in ("tail", "diversity") if (n := sample_words or run_sample_words(runs, f))}
     return runs, [row for c in corpora for row in corpus_rows(c, sizes)]

@@ -7,6 +7,8 @@ where the browser shapes it.
 """
 from __future__ import annotations
 
+import math
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -20,10 +22,12 @@ from textmad.io import atomic_path  # noqa: E402
 from textmad.report.rundir import Run, gen_name, is_number  # noqa: E402
 
 DPI = 150
+MIN_WIDTH = 7.5  # inches: every figure at least 1125 px wide, so the report's figures share one scale
 LINESTYLES = ["-", "--", ":", "-."]
 COLORS = plt.get_cmap("tab10").colors
 REAL_COLOR = "0.35"
 LOG_SPAN = 50  # a panel whose positive values span more than this factor gets a log axis
+PAD = 0.08  # of a panel's value span, kept free above and below its lines
 TRAINING_HELP = {"train_loss": "training loss per token on the mix (nats), mean over the last epoch's steps",
                  "val_loss": "validation loss per token on the held-out share of the mix (nats)"}
 plt.rcParams.update({"font.size": 10, "axes.titlesize": 11, "axes.labelsize": 10, "xtick.labelsize": 9,
@@ -73,10 +77,58 @@ def arm_colors(runs: list[Run]) -> dict[str, tuple]:
 
 def real_values(run: Run) -> dict:
     """The real text's own values (a real held-out sample of the same size, scored like the generated
-    text), from generation 0's metrics.json; {} where the run recorded none."""
+    text), from generation 0's metrics.json; {} where the run recorded none. A gen0_* metric's real value
+    is the generation-0 model's on held-out real text: generation 0's heldout_* (as the registry says)."""
     path = run.gen_dir(None, 0) / rundir.METRICS
     real = (rundir.read_gen_json(path).get("evaluation") or {}).get("real") if path.is_file() else None
-    return {k: v for k, v in (real or {}).items() if is_number(v)}
+    out = {k: v for k, v in (real or {}).items() if is_number(v)}
+    for metric in run.metric_names():
+        if heldout := heldout_twin(metric):
+            value = next((points[0][1] for points in run.series(heldout).values() if points[0][0] == 0), None)
+            if value is not None:
+                out[metric] = value
+    return out
+
+
+def heldout_twin(metric: str) -> str:
+    """For a metric of the generated text under the generation-0 model (family gen0_perplexity), the same
+    measure of held-out real text (gen0_ppl: heldout_ppl), whose generation-0 value is real text's; else ""."""
+    from textmad.evaluate import METRICS
+
+    if metric not in METRICS or METRICS[metric].family != "gen0_perplexity":
+        return ""
+    return "heldout_" + metric.split("_", 1)[1]
+
+
+def no_real_line(metric: str) -> str:
+    """Why a gen0_* panel has no real-text line ("" for other metrics, whose real value is simply unrecorded)."""
+    if not heldout_twin(metric):
+        return ""
+    return (f"no real-text line: the run has no generation-0 {heldout_twin(metric)} "
+            f"(the perplexity family was off or failed)")
+
+
+def pad_axis(ax, values: list[float], log: bool) -> None:
+    """Y limits that keep every value, the real-text lines included, visibly inside the frame (``PAD`` of the
+    span on each side, in log space on a log axis): a line on the frame reads as a border."""
+    ys = [math.log10(v) for v in values] if log else list(values)
+    lo, hi = min(ys), max(ys)
+    pad = PAD * ((hi - lo) or abs(hi) or 1.0)
+    lo, hi = lo - pad, hi + pad
+    ax.set_ylim(*((10 ** lo, 10 ** hi) if log else (lo, hi)))
+
+
+def zero_note(ax, metric: str, generations: list[int], real: bool) -> None:
+    """In place of lines on the frame: a panel whose values are all 0 says so, and what the metric counts."""
+    from textmad.evaluate import METRICS
+
+    what = METRICS[metric].description if metric in METRICS else metric
+    ax.text(0.5, 0.5, "0 at every generation in every arm" + (", and in real text" if real else "") + ":\n"
+            + textwrap.fill(what, 44), transform=ax.transAxes, ha="center", va="center", fontsize=8.5, color="0.25")
+    lo, hi = min(generations), max(generations)
+    margin = 0.05 * ((hi - lo) or 1)
+    ax.set_xlim(lo - margin, hi + margin)
+    ax.set_yticks([])
 
 
 def model_of(run: Run) -> str:
@@ -121,11 +173,11 @@ def family_plot(runs: list[Run], metrics: list[str], title: str, path: Path, col
     reals = [real_values(run) for run in runs]
     columns = min(columns, len(drawn))
     rows = -(-len(drawn) // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(max(4.2 * columns, 7.5), 3.0 * rows + 0.8), squeeze=False,
+    fig, axes = plt.subplots(rows, columns, figsize=(max(4.2 * columns, MIN_WIDTH), 3.0 * rows + 0.8), squeeze=False,
                              layout="constrained")
     handles = {}
     for ax, metric in zip(axes.flat, drawn):
-        values = []
+        lines, reals_drawn, missing = [], [], []
         for i, (run, real) in enumerate(zip(runs, reals)):
             style = LINESTYLES[i % len(LINESTYLES)]
             series = run.series(metric)
@@ -133,23 +185,34 @@ def family_plot(runs: list[Run], metrics: list[str], title: str, path: Path, col
             if scale is None:
                 continue  # no generation-0 value to divide by
             for arm, points in series.items():
-                if arm not in colors:
-                    continue
-                xs, ys = zip(*points)
-                ys = [y / scale for y in ys]
-                values += ys
-                label = series_label(run, arm, len(runs) > 1)
-                handles[label], = ax.plot(xs, ys, style, marker="o", markersize=4, color=colors[arm], label=label)
+                if arm in colors:
+                    xs, ys = zip(*points)
+                    label = series_label(run, arm, len(runs) > 1)
+                    lines.append((xs, [y / scale for y in ys], style, colors[arm], label))
             if is_number(real.get(metric)):
-                value = real[metric] / scale
-                values.append(value)
                 label = "real text (held-out)" + (f", {run.label}" if len(runs) > 1 else "")
+                reals_drawn.append((real[metric] / scale, style, label))
+            elif no_real_line(metric):
+                missing.append(no_real_line(metric) + (f" ({run.label})" if len(runs) > 1 else ""))
+        values = [y for line in lines for y in line[1]] + [value for value, *_ in reals_drawn]
+        if lines and not any(values):  # every line, real text's included, would lie on the frame's edge
+            zero_note(ax, metric, [x for line in lines for x in line[0]], real=bool(reals_drawn))
+        else:
+            for xs, ys, style, color, label in lines:
+                handles[label], = ax.plot(xs, ys, style, marker="o", markersize=4, color=color, label=label)
+            for value, style, label in reals_drawn:
                 handles[label] = ax.axhline(value, color=REAL_COLOR, linestyle=style, linewidth=1.2, label=label)
         ax.set_title(f"{metric} {direction(metric)}")
         ax.set_xlabel("generation")
+        if missing:  # under the axis label, where it hides no point
+            ax.annotate("\n".join(textwrap.fill(m, 60) for m in missing), (0.5, 0), xycoords=ax.xaxis.label,
+                        xytext=(0, -4), textcoords="offset points", ha="center", va="top", fontsize=7.5, color="0.35")
         ax.set_ylabel("÷ own gen-000" if relative and own_scale(metric) else unit(metric))
-        if log_scale(values):
+        log = log_scale(values)
+        if log:
             ax.set_yscale("log")
+        if any(values):
+            pad_axis(ax, values, log)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(drawn):]:
@@ -172,7 +235,8 @@ def bands_plot(run: Run, metrics: list[str], path: Path) -> Path | None:
     if not metrics:
         return None
     real = real_values(run)
-    fig, axes = plt.subplots(1, len(metrics), figsize=(3.4 * len(metrics), 3.4), squeeze=False, layout="constrained")
+    fig, axes = plt.subplots(1, len(metrics), figsize=(max(3.4 * len(metrics), MIN_WIDTH), 3.4), squeeze=False,
+                             layout="constrained")
     for ax, metric in zip(axes[0], metrics):
         heights = [v if is_number(v) else 0.0 for v in values[metric]]
         drawn = ax.bar(range(len(bars)), heights, color=[b[3] for b in bars])
@@ -199,8 +263,8 @@ def _short(value) -> str:
 def loss_plot(run: Run, path: Path) -> Path | None:
     """Training loss per logging step, one panel per arm, one line per generation (dark to light)."""
     panels = [(arm, run.generations(arm)) for arm in run.arms] or [(rundir.GEN0, [0])]
-    fig, axes = plt.subplots(1, len(panels), figsize=(min(4.5 * len(panels), 13), 3.6), squeeze=False, sharey=True,
-                             layout="constrained")
+    fig, axes = plt.subplots(1, len(panels), figsize=(min(max(4.5 * len(panels), MIN_WIDTH), 13), 3.6), squeeze=False,
+                             sharey=True, layout="constrained")
     cmap = plt.get_cmap("viridis")
     drawn = False
     for ax, (arm, gens) in zip(axes[0], panels):
@@ -231,7 +295,7 @@ def survival_plot(run: Run, survival: dict[str, list[tuple[int, int]]], path: Pa
     if not any(survival.values()):
         return None
     colors = arm_colors([run])
-    fig, ax = plt.subplots(figsize=(7.5, 3.6), layout="constrained")
+    fig, ax = plt.subplots(figsize=(MIN_WIDTH, 3.6), layout="constrained")
     for arm, points in survival.items():
         if points:
             xs, ys = zip(*points)

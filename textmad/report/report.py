@@ -281,8 +281,10 @@ def build(runs: list[Run], out: Path, command: str, prompts: int, max_words: int
                Block("p", "↑: higher is better, ↓: lower is better, → real: best where real text is; unmarked metrics "
                           "describe without judging. "
                           "gen-000 is shared by every arm. The grey line is the real text's own value (a held-out "
-                          "real sample of the same size, scored the same way). Axes are logarithmic where a panel's "
-                          "values span more than a factor of 50."
+                          "real sample of the same size, scored the same way; for gen0_* metrics, the generation-0 "
+                          "model's value on held-out real text). Axes are logarithmic where a panel's values span "
+                          "more than a factor of 50; a panel that is 0 throughout says so instead of drawing on its "
+                          "frame."
                           + (" These runs differ in language or model, so each is drawn divided by its own "
                              "generation 0." if relative else ""))]
     metrics = [m for m in dict.fromkeys(m for r in shown for m in r.metric_names()) if m in PLOTTED]
