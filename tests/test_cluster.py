@@ -30,7 +30,16 @@ SMALL = ["loop.generations=1", "loop.arms=[]", "sweep.modes=[fresh]", "sweep.rea
 
 
 def small(tmp_path, *extra):
-    return ["sweep", TINY, f"output_dir={tmp_path}", *SMALL, *extra, "--seeds", "0,1"]
+    # the corpus and model caches beside the test's folder (as conftest.location_overrides), never in the cwd
+    return ["sweep", TINY, f"output_dir={tmp_path}", f"corpus.prepared_dir={tmp_path.parent / 'prepared'}",
+            f"model.cache_dir={tmp_path.parent / 'cache'}", *SMALL, *extra, "--seeds", "0,1"]
+
+
+@pytest.fixture(autouse=True)
+def in_tmp(tmp_path, monkeypatch):
+    """Run every test from its own folder: a sweep planned with only output_dir prepares its corpus under
+    ./prepared, which must never be the folder the suite was started from."""
+    monkeypatch.chdir(tmp_path)
 
 
 def cli(capsys, *argv):
