@@ -96,7 +96,7 @@ def test_busy_machine_scales_the_estimate_and_says_so():
     scaled, note = B.busy_scaling(est, load=3.1, cores=2, threads=2)
     assert scaled["seconds"] == pytest.approx(255.0) and scaled["parts"]["train"] == pytest.approx(153.0)
     assert scaled["memory_bytes"] == 1e9 and est["seconds"] == 100.0
-    assert note == " (the machine is busy: load 3.1 on 2 cores, 2 thread(s) here; estimate scaled ×2.5)"
+    assert note == " (the machine is busy: other work worth 3.1 of 2 cores, 2 thread(s) here; estimate scaled ×2.5)"
     assert B.busy_scaling(est, load=0.3, cores=2, threads=2) == (est, "")  # ×1.15: the run's own start-up
 
 
@@ -108,4 +108,42 @@ def test_check_says_when_the_machine_is_busy(monkeypatch):
         monkeypatch.setattr(B, "machine_load", lambda load=load: (load, 2))
         lines = []
         B.check(recipe(), model, tok, list(lee_lines()[:200]), list(lee_lines()[200:220]), log=lines.append)
-        assert ("the machine is busy: load 6.0 on 2 cores" in lines[0]) == busy, lines[0]
+        assert ("the machine is busy: other work worth 6.0 of 2 cores" in lines[0]) == busy, lines[0]
+
+
+def fake_proc(root, tasks):
+    """A /proc tree: {pid: [(state, nice, policy), ...]} (one stat file per thread)."""
+    for pid, threads in tasks.items():
+        for i, (state, nice, policy) in enumerate(threads):
+            d = root / str(pid) / "task" / str(pid * 10 + i)
+            d.mkdir(parents=True)
+            # pid (comm with ) and spaces) state, then fields 4-52; nice is field 19, policy field 41
+            rest = ["0"] * 49
+            rest[19 - 4], rest[41 - 4] = str(nice), str(policy)
+            (d / "stat").write_text(f"{pid} (py thon) {state} " + " ".join(rest) + "\n")
+    return root
+
+
+def test_competing_load_weighs_other_runnable_threads_by_priority(tmp_path, monkeypatch):
+    monkeypatch.setattr(B.os, "getpriority", lambda *a: 0)
+    monkeypatch.setattr(B.os, "sched_getscheduler", lambda *a: 0)
+    proc = fake_proc(tmp_path, {100: [("R", 0, 0), ("R", 0, 0), ("S", 0, 0)],   # two busy threads at nice 0
+                                101: [("R", 19, 0)],                            # a nice-19 run
+                                102: [("R", 0, B.SCHED_IDLE)],                  # an idle-class run
+                                103: [("D", 0, 0)]})
+    load = B.competing_load(str(proc), samples=1)
+    assert load == pytest.approx(2 + 1 / 1.25 ** 19 + 3 / 1024)
+    assert B.cfs_weight(19) == pytest.approx(14.76, abs=0.01)  # the kernel's table says 15
+    # our own threads never count
+    monkeypatch.setattr(B.os, "getpid", lambda: 100)
+    assert B.competing_load(str(proc), samples=1) == pytest.approx(1 / 1.25 ** 19 + 3 / 1024)
+    # a niced process of our own sees nice-0 work as heavier
+    monkeypatch.setattr(B.os, "getpriority", lambda *a: 19)
+    assert B.competing_load(str(proc), samples=1) == pytest.approx(1 + 3 / (1024 / 1.25 ** 19))
+    assert B.competing_load(str(tmp_path / "nothing"), samples=1) is None
+
+
+def test_machine_load_falls_back_to_the_load_average(monkeypatch):
+    monkeypatch.setattr(B, "competing_load", lambda: None)
+    monkeypatch.setattr(B.os, "getloadavg", lambda: (3.5, 3.0, 2.0))
+    assert B.machine_load()[0] == 3.5

@@ -152,16 +152,66 @@ def busy_scaling(est: dict, load: float, cores: int, threads: int) -> tuple[dict
     if factor < BUSY:
         return est, ""
     scaled = {**est, "seconds": est["seconds"] * factor, "parts": {k: v * factor for k, v in est["parts"].items()}}
-    return scaled, (f" (the machine is busy: load {load:.1f} on {cores} cores, {threads} thread(s) here; "
+    return scaled, (f" (the machine is busy: other work worth {load:.1f} of {cores} cores, {threads} thread(s) here; "
                     f"estimate scaled ×{factor:.1f})")
 
 
-def machine_load() -> tuple[float, int]:
-    """(the 1-minute load average, the machine's cores); load 0 where the system has no load average."""
+SCHED_IDLE = 5  # Linux's scheduling policy of a task that runs only when nothing else wants the CPU
+
+
+def cfs_weight(nice: int, policy: int = 0) -> float:
+    """The Linux scheduler's weight of a task (kernel/sched/core.c sched_prio_to_weight): 1024 at nice 0,
+    about 1.25 times less per nice level (15 at nice 19), 3 for SCHED_IDLE."""
+    return 3.0 if policy == SCHED_IDLE else 1024 / 1.25 ** nice
+
+
+def competing_load(proc: str = "/proc", samples: int = 5, interval: float = 0.05) -> float | None:
+    """How many cores other runnable tasks would take from this process, as the scheduler weighs them: each
+    runnable thread of another process counts its weight over ours (a nice-19 or idle-class task next to
+    nothing), the median of ``samples`` snapshots (a short-lived command caught in one does not count). The load average counts every runnable task as a full
+    core, which overstates a machine busy with low-priority work. None where /proc cannot be read."""
     try:
-        load = os.getloadavg()[0]
+        ours = cfs_weight(os.getpriority(os.PRIO_PROCESS, 0), os.sched_getscheduler(0))
     except (AttributeError, OSError):
-        load = 0.0
+        return None
+    me, totals = str(os.getpid()), []
+    for i in range(samples):
+        total, seen = 0.0, False
+        try:
+            pids = [p for p in os.listdir(proc) if p.isdigit() and p != me]
+        except OSError:
+            return None
+        for pid in pids:
+            try:
+                tasks = os.listdir(f"{proc}/{pid}/task")
+            except OSError:
+                continue  # gone, or not ours to read
+            for tid in tasks:
+                try:
+                    with open(f"{proc}/{pid}/task/{tid}/stat", encoding="utf-8", errors="replace") as f:
+                        fields = f.read().rpartition(")")[2].split()
+                except OSError:
+                    continue
+                seen = True
+                if fields and fields[0] == "R":  # field 3 (state); nice is field 19, policy field 41
+                    total += cfs_weight(int(fields[16]), int(fields[38]) if len(fields) > 38 else 0) / ours
+        if not seen:
+            return None
+        totals.append(total)
+        if i + 1 < samples:
+            time.sleep(interval)
+    return sorted(totals)[len(totals) // 2]
+
+
+def machine_load() -> tuple[float, int]:
+    """(the cores other work would take from this process, the machine's cores): ``competing_load`` where
+    /proc can be read, else the 1-minute load average; load 0 where the system has neither."""
+    load = competing_load()
+    if load is None:
+        try:
+            load = os.getloadavg()[0]
+        except (AttributeError, OSError):
+            load = 0.0
     return load, os.cpu_count() or 1
 
 
