@@ -141,6 +141,9 @@ def test_competing_load_weighs_other_runnable_threads_by_priority(tmp_path, monk
     monkeypatch.setattr(B.os, "getpriority", lambda *a: 19)
     assert B.competing_load(str(proc), samples=1) == pytest.approx(1 + 3 / (1024 / 1.25 ** 19))
     assert B.competing_load(str(tmp_path / "nothing"), samples=1) is None
+    # the workers of our own launch (our process group) are this run, not other work
+    monkeypatch.setattr(B.os, "getpgrp", lambda: 0)  # fake_proc writes process group 0
+    assert B.competing_load(str(proc), samples=1) == 0.0
 
 
 def test_machine_load_falls_back_to_the_load_average(monkeypatch):

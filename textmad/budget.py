@@ -167,14 +167,14 @@ def cfs_weight(nice: int, policy: int = 0) -> float:
 
 def competing_load(proc: str = "/proc", samples: int = 5, interval: float = 0.05) -> float | None:
     """How many cores other runnable tasks would take from this process, as the scheduler weighs them: each
-    runnable thread of another process counts its weight over ours (a nice-19 or idle-class task next to
-    nothing), the median of ``samples`` snapshots (a short-lived command caught in one does not count). The load average counts every runnable task as a full
+    runnable thread of another process outside our process group counts its weight over ours (a nice-19 or
+    idle-class task next to nothing), the median of ``samples`` snapshots (a short-lived command caught in one does not count). The load average counts every runnable task as a full
     core, which overstates a machine busy with low-priority work. None where /proc cannot be read."""
     try:
         ours = cfs_weight(os.getpriority(os.PRIO_PROCESS, 0), os.sched_getscheduler(0))
     except (AttributeError, OSError):
         return None
-    me, totals = str(os.getpid()), []
+    me, group, totals = str(os.getpid()), str(os.getpgrp()), []
     for i in range(samples):
         total, seen = 0.0, False
         try:
@@ -193,7 +193,9 @@ def competing_load(proc: str = "/proc", samples: int = 5, interval: float = 0.05
                 except OSError:
                     continue
                 seen = True
-                if fields and fields[0] == "R":  # field 3 (state); nice is field 19, policy field 41
+                # field 3 (state), 5 (process group: the workers `accelerate launch` starts beside this one share
+                # it, and are this run, not other work), 19 (nice), 41 (policy)
+                if fields and fields[0] == "R" and fields[2] != group:
                     total += cfs_weight(int(fields[16]), int(fields[38]) if len(fields) > 38 else 0) / ours
         if not seen:
             return None
