@@ -1,20 +1,6 @@
 """textmad's tail metrics as an `evaluate` module: `evaluate.load(textmad.evaluate_module("tail"))`."""
-import datasets
-import evaluate
-
-from textmad.evaluate import modules
-
-FAMILY = "tail"
+from textmad.evaluate.modules import family
 
 
-class TextmadTail(evaluate.Metric):
-    def _info(self):
-        return evaluate.MetricInfo(
-            description=modules.description(FAMILY),
-            citation="textmad: a workbench for studying model collapse in text",
-            inputs_description=modules.compute.__doc__,
-            features=datasets.Features({"predictions": datasets.Value("string")}),
-        )
-
-    def _compute(self, predictions, **settings):
-        return modules.compute(FAMILY, predictions, **settings)
+class TextmadTail(family.FamilyMetric):
+    FAMILY = "tail"
