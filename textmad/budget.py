@@ -169,7 +169,8 @@ def competing_load(proc: str = "/proc", samples: int = 5, interval: float = 0.05
     """How many cores other runnable tasks would take from this process, as the scheduler weighs them: each
     runnable thread of another process outside our process group counts its weight over ours (a nice-19 or
     idle-class task next to nothing), the median of ``samples`` snapshots (a short-lived command caught in one does not count). The load average counts every runnable task as a full
-    core, which overstates a machine busy with low-priority work. None where /proc cannot be read."""
+    core, which overstates a machine busy with low-priority work. None where /proc cannot be read.
+    Read by hand: psutil (installed with accelerate) gives neither a thread's run state nor its scheduling policy."""
     try:
         ours = cfs_weight(os.getpriority(os.PRIO_PROCESS, 0), os.sched_getscheduler(0))
     except (AttributeError, OSError):
