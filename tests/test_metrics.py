@@ -203,11 +203,13 @@ def test_mix_tail_separates_vocabulary_shift_from_collapse():
     fresh = ["আমি আমি আমি গান গান শক্তি", "বৃষ্টি ক্ষমা আমি"]
     heldout = ["আমি গান নদী শক্তি মাছ ভাত"]
 
+    gen0_text = "আমি গান নদী পাখি আমি গান"
+
     def score(samples, k, trained, gen0=None):
         return score_generation(recipe, [samples], generation=k, model=None, gen0=None, heldout=heldout, pool=pool,
-                                language="bn", gen0_values=gen0, trained=trained)
+                                language="bn", gen0_values=gen0, trained=trained, gen0_samples=[gen0_text])
 
-    gen0 = score("আমি গান নদী পাখি আমি গান", 0, pool)
+    gen0 = score(gen0_text, 0, pool)
     v = gen0.values
     assert v["tail_coverage"] == v["mix_tail_coverage"] == pytest.approx(2 / 3)  # the mix is the pool
     assert v["mix_tail_coverage_vs_real"] == v["tail_coverage_vs_real"] == pytest.approx(2.0)  # held-out: 1/3
@@ -232,6 +234,42 @@ def test_mix_tail_separates_vocabulary_shift_from_collapse():
                         real=heldout)
     assert texts.values["mix_tail_coverage"] is None and "no training mix" in texts.unavailable["mix_tail_coverage"]
     assert "no training mix" in texts.unavailable["mix_tail_coverage_vs_real"]
+
+
+def test_mix_tail_drop_ranks_generation_0_on_pool_text_as_large_as_the_slice():
+    """A small text's tail is mostly hapaxes, so the coverage ratio depends on the text's size: generation 0's
+    ratio is taken on a seeded part of its pool as large (in words) as the generation's real text. Hand-computed
+    (head 1 rank, torso 2, 6-word samples): pool documents D1 (tail নদী পাখি) and D2 (tail মাছ ভাত); generation
+    0's text covers 2/2 of D1's tail, 1/2 of D2's, 3/4 of the whole pool's; held-out text covers all of them, so
+    generation 0's ratio is 1 on D1, 0.5 on D2, 0.75 on the pool. A one-document fresh slice (7 words, as large
+    as D1 or D2) with its tail half covered (ratio 0.5) drops 0.5 against D1, 0 against D2, never 1/3."""
+    from types import SimpleNamespace
+
+    from textmad.evaluate.score import score_generation
+
+    docs = [["a"] * 3, ["b"] * 4, ["c"] * 2, ["d"] * 5]
+    m = tl.matched_documents(docs, 6, seed=1)
+    assert sum(map(len, m)) >= 6 > sum(map(len, m[:-1])) and all(any(d is x for x in docs) for d in m)
+    assert m == tl.matched_documents(docs, 6, seed=1) and tl.matched_documents(docs, 14, seed=1) == docs
+
+    cfg = EvaluateConfig()
+    cfg.metrics = ["tail"]
+    cfg.tail.sample_words, cfg.tail.head_ranks, cfg.tail.torso_ranks = 6, 1, 2
+    d1, d2 = "আমি আমি আমি গান গান নদী পাখি", "আমি আমি আমি গান গান মাছ ভাত"
+    fresh = ["আমি আমি আমি গান গান শক্তি বৃষ্টি"]
+    heldout = ["নদী মাছ ভাত পাখি শক্তি বৃষ্টি"]
+    s = score_generation(SimpleNamespace(evaluate=cfg), ["আমি গান শক্তি আমি গান আমি"], generation=1, model=None,
+                         gen0=None, heldout=heldout, pool=[d1, d2], language="bn", gen0_values={}, trained=fresh,
+                         gen0_samples=["নদী পাখি মাছ আমি গান আমি"])
+    assert s.values["mix_tail_coverage_vs_real"] == pytest.approx(0.5)
+    matched = tl.matched_documents([tokens(d1), tokens(d2)], 7, cfg.seed)
+    assert len(matched) == 1 and s.info["tail_reference"]["trained"]["gen0_matched_documents"] == 1
+    assert s.values["mix_tail_drop_vs_gen0"] == pytest.approx(0.5 if matched[0] == tokens(d1) else 0.0)
+    # without generation 0's samples the drop is unavailable, with the reason
+    s = score_generation(SimpleNamespace(evaluate=cfg), ["আমি গান শক্তি আমি গান আমি"], generation=1, model=None,
+                         gen0=None, heldout=heldout, pool=[d1, d2], language="bn", gen0_values={}, trained=fresh)
+    assert s.values["mix_tail_drop_vs_gen0"] is None
+    assert "generation-0 samples" in s.unavailable["mix_tail_drop_vs_gen0"]
 
 
 def test_band_cuts_keep_each_frequency_class_whole():
@@ -464,8 +502,9 @@ def test_every_metric_is_registered_once_with_a_family_direction_and_baseline():
     assert METRICS.families() == ["perplexity", "gen0_perplexity", "tail", "diversity", "formality", "watermark",
                                   "semantic"]
     assert METRICS.model_free_families() == ["tail", "diversity", "formality"]
-    assert {m.name for m in METRICS.derived("gen0")} == {"tail_drop_vs_gen0", "rest_drop_vs_gen0",
-                                                          "mix_tail_drop_vs_gen0"}
+    assert {m.name for m in METRICS.derived("gen0")} == {"tail_drop_vs_gen0", "rest_drop_vs_gen0"}
+    # a drop against generation 0 on another reference: computed from generation 0's samples, not its values
+    assert METRICS["mix_tail_drop_vs_gen0"].baseline == "gen0" and not METRICS["mix_tail_drop_vs_gen0"].relation
     # every tail metric that ranks bands says on which vocabulary (metrics.json "about")
     from textmad.evaluate.registry import REFERENCES
 

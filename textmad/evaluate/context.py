@@ -35,6 +35,7 @@ class RunContext:
         self.strict = strict
         self.gen0: tuple | None = None  # ((model, tokenizer) or None, the reason it is missing)
         self.gen0_values: dict | None = None
+        self.gen0_samples: list[str] | None = None  # generation 0's generated texts (mix_tail_drop_vs_gen0)
 
     @classmethod
     def from_run_dir(cls, run_dir: Path, accelerator, language: str | None = None) -> "RunContext":
@@ -85,8 +86,9 @@ class RunContext:
         """Every metric of generation ``k`` of ``arm`` (gen-000 for generation 0): the recipe's families, then
         the watermark family. ``model``: the generation's (model, tokenizer), or None with the reason; for
         generation 0 the model in memory (the loop) or else the saved one. Later generations compare with
-        generation 0's saved model (loaded once) and its metrics: from memory once generation 0 is scored
-        here, else from RUN/gen-000/metrics.json (values that went through JSON are the same floats).
+        generation 0's saved model (loaded once), its metrics and its samples: from memory once generation 0
+        is scored here, else from RUN/gen-000/metrics.json and samples.jsonl (values that went through JSON
+        are the same floats).
         ``radioactive``: the generation's radioactivity sample; ``filtered``: its filter's figures; ``trained``:
         the real and fresh texts of its training mix (``rundir.trained_real``), the mix_tail metrics' reference."""
         if k == 0 and model is not None:  # used for this call only: later generations load it from disk
@@ -97,14 +99,16 @@ class RunContext:
             model, reason = gen0, gen0_reason
         elif self.gen0_values is None and rundir.is_done(self.run_dir / rundir.GEN0):
             self.gen0_values = rundir.read_gen_json(self.run_dir / rundir.GEN0 / rundir.METRICS)["metrics"]
+            self.gen0_samples = [s["text"] for s in rundir.read_gen_jsonl(self.run_dir / rundir.GEN0 / rundir.SAMPLES)]
         heldout = None if self.heldout is None else [d["text"] for d in self.heldout]
         missing = {**self.missing, "model": reason, "gen0": gen0_reason}
         scores = score_generation(self.recipe, [s["text"] for s in samples], generation=k, model=model, gen0=gen0,
                                   heldout=heldout, pool=self.pool, language=self.language,
                                   gen0_values=self.gen0_values, accelerator=self.accelerator, missing=missing,
-                                  trained=trained)
+                                  trained=trained, gen0_samples=self.gen0_samples)
         if k == 0:
             self.gen0_values = dict(scores.values)
+            self.gen0_samples = [s["text"] for s in samples]
         model, tokenizer = model if model is not None else (None, None)
         seed = derive_seed(derive_seed(self.recipe.seed, arm, k), "watermark-real")
         return scores.update(wm.generation_scores(self.recipe, samples, radioactive, self.heldout or [], tokenizer,

@@ -34,8 +34,8 @@ DIRECTIONS = ("higher", "lower", "closer_to_real", "none")
 BASELINES = ("real", "gen0", "none")
 # what a metric needs: a model and held-out text, generation 0's model, a tail reference
 # vocabulary, the real text of the generation's own training mix, the text's language, a real sample,
-# generation 0's result
-NEEDS = ("model", "gen0_model", "reference", "train_mix", "language", "real", "gen0")
+# generation 0's result, generation 0's generated text
+NEEDS = ("model", "gen0_model", "reference", "train_mix", "language", "real", "gen0", "gen0_samples")
 # where a metric is shown (Metric.views); each view takes METRICS.shown(view)
 VIEWS = {
     "headline": "`textmad eval`'s one line per generation",
@@ -230,9 +230,10 @@ _add("mix_tail_coverage_vs_real", "tail", "closer_to_real", "real",
      "mix_tail_coverage / that of an equal-size held-out real sample on the same words: 1 = as many rare words "
      "of its own training text as unseen real text; below 1 = the tail is lost; free of vocabulary shift",
      ("train_mix", "real"), "mix_tail_coverage", "ratio")
-_add("mix_tail_drop_vs_gen0", "tail", "lower", "gen0", "relative drop of mix_tail_coverage_vs_real versus "
-     "generation 0: 1 - now / gen 0; tail loss with vocabulary shift taken out (compare tail_drop_vs_gen0)",
-     ("train_mix", "real", "gen0"), "mix_tail_coverage_vs_real", "drop")
+_add("mix_tail_drop_vs_gen0", "tail", "lower", "gen0", "relative drop of mix_tail_coverage versus generation "
+     "0's samples on the same words: 1 - now / (an equal-size sample of generation 0's text's coverage of this "
+     "generation's reference); tail loss with vocabulary shift taken out (compare tail_drop_vs_gen0)",
+     ("train_mix", "gen0_samples"))
 
 # diversity: equal-size samples; self-BLEU and repeated 4-grams on documents cut to doc_words words
 for n in range(1, 5):

@@ -147,7 +147,7 @@ class Reference:
 # key on lists; keyed by content, a few entries at most, the least recently used dropped first (a fresh
 # arm's trained tail is new every generation and must not push the run's reference out).
 _MEMO: dict = {}
-_MEMO_SIZE = 6
+_MEMO_SIZE = 12  # the run's pool, held-out and generation-0 texts, their tails and scores
 
 
 def _memo(key: tuple, compute, copy: bool = True, keep=None):
@@ -265,7 +265,8 @@ def score_texts(texts: list[str], *, language: str, cfg: EvaluateConfig, referen
     docs_tokens = reference.tokens if own else [word_tokens(t) for t in texts]
     scores = _model_free(texts, docs_tokens, families, language, reference, cfg)
     if "tail" in families and "mix_tail_coverage" not in scores.unavailable:
-        scores.set("mix_tail_coverage", None, NO_MIX)  # score_generation fills it
+        for name in ("mix_tail_coverage", "mix_tail_drop_vs_gen0"):
+            scores.set(name, None, NO_MIX)  # score_generation fills them
     scores.info = {"sample": {"seed": cfg.seed, "tail_words": cfg.tail.sample_words,
                               "diversity_words": cfg.diversity.sample_words,
                               "self_bleu_docs": cfg.diversity.self_bleu_docs, "doc_words": cfg.diversity.doc_words,
@@ -354,34 +355,75 @@ def _perplexity_family(scores: Scores, family: str, prefix: str, pair, texts, re
         **{k: r[k] for k in ("tokens", "bytes", "chars", "words")}}
 
 
-def _trained_tail(scores: Scores, samples: list[str], trained: list[str], source: str, heldout: list[str] | None,
-                  cfg: EvaluateConfig, no_heldout: str) -> None:
+def _trained_tail(scores: Scores, samples: list[str], trained: list[str] | None, pool: list[str],
+                  heldout: list[str] | None, cfg: EvaluateConfig, no_heldout: str,
+                  gen0_samples: list[str] | None = None,
+                  no_gen0: str = "no generation-0 samples to compare with") -> None:
     """``mix_tail_coverage`` and its ratio to held-out real text, on the tail of ``trained`` (the real text the
-    generation trained on), at the tail family's sample size and seed; ``source`` says what ``trained`` is."""
+    generation trained on; None or empty: generation 0's ``pool``), at the tail family's sample size and seed.
+
+    ``mix_tail_drop_vs_gen0`` = 1 - that ratio / generation 0's: ``gen0_samples``' coverage of the tail of a
+    part of the pool as large as ``trained`` (``tail.matched_documents``, by words), over an equal-size
+    held-out sample's coverage of the same words. Both ratios are "own training text against unseen text" on
+    text of one size, so a fresh slice's new words and its smaller size are not read as a drop or a gain;
+    under replace (the pool) it equals tail_drop_vs_gen0's reading of the same words."""
     if "mix_tail_coverage" not in scores.values or scores.unavailable.get("mix_tail_coverage") != NO_MIX:
         return  # not asked for, or too little generated text (said with the family's reason)
     t = cfg.tail
-    sample = div.sample_documents([word_tokens(x) for x in samples], t.sample_words, cfg.seed)
-    tail, sizes = _memo(("trained-tail", tuple(trained), t.head_ranks, t.torso_ranks),
-                        lambda: tl.trained_tail([word_tokens(x) for x in trained], t.head_ranks, t.torso_ranks),
-                        copy=False)
+    own = trained or pool
+    source = "the generation's training mix, real and fresh documents" if trained else "generation 0's training pool"
+
+    def words(texts: list[str], keep: bool = True) -> list[list[str]]:
+        if not keep:  # this generation's own text: seen once
+            return [word_tokens(x) for x in texts]
+        return _memo(("words", tuple(texts)), lambda: [word_tokens(x) for x in texts], copy=False)
+
+    def tail_of(docs: list[list[str]]) -> tuple[set, dict]:
+        return _memo(("trained-tail", tuple(map(tuple, docs)), t.head_ranks, t.torso_ranks),
+                     lambda: tl.trained_tail(docs, t.head_ranks, t.torso_ranks), copy=False)
+
+    def covered(texts: list[str], tail: set, keep: bool = True) -> float | None:
+        sample = div.sample_documents(words(texts, keep), t.sample_words, cfg.seed)
+        return tl.coverage((w for d in sample for w in d), tail) if sample is not None else None
+
+    tail, sizes = tail_of(words(own))
     empty = f"the trained real text ({source}) has no tail words beyond rank {t.torso_ranks}"
-    scores.set("mix_tail_coverage", tl.coverage((w for d in sample for w in d), tail), empty)
+    scores.set("mix_tail_coverage", covered(samples, tail, keep=False), empty)
+    real_missing = (no_heldout if not heldout else
+                    _too_little(sum(map(len, words(heldout))), t.sample_words, "evaluate.tail.sample_words", True))
     base, why = {}, {}
     if heldout:
-        docs = _memo(("heldout-words", tuple(heldout)), lambda: [word_tokens(x) for x in heldout], copy=False)
-        real = div.sample_documents(docs, t.sample_words, cfg.seed)
-        base["mix_tail_coverage"] = tl.coverage((w for d in real for w in d), tail) if real is not None else None
-        why["mix_tail_coverage"] = (empty if real is not None else
-                                    _too_little(sum(map(len, docs)), t.sample_words, "evaluate.tail.sample_words", True))
+        base["mix_tail_coverage"] = covered(heldout, tail)
+        why["mix_tail_coverage"] = empty if div.sample_documents(words(heldout), t.sample_words, cfg.seed) \
+            is not None else real_missing
     _relate(scores, base, why, "real", no_heldout, only=("mix_tail_coverage_vs_real",))
-    scores.info.setdefault("tail_reference", {})["trained"] = {"reference": source, "documents": len(trained),
+    scores.info.setdefault("tail_reference", {})["trained"] = {"reference": source, "documents": len(own),
                                                                "bands": sizes}
+    now = scores.values.get("mix_tail_coverage_vs_real")
+    if now is None:
+        scores.set("mix_tail_drop_vs_gen0", None, scores.unavailable.get("mix_tail_coverage_vs_real", "not computed"))
+        return
+    if gen0_samples is None:
+        scores.set("mix_tail_drop_vs_gen0", None, no_gen0)
+        return
+    matched = tl.matched_documents(words(pool), sum(map(len, words(own))), cfg.seed)
+    tail0, _ = tail_of(matched)
+    then, real0 = covered(gen0_samples, tail0), covered(heldout, tail0)
+    if then is None and div.sample_documents(words(gen0_samples), t.sample_words, cfg.seed) is None:
+        scores.set("mix_tail_drop_vs_gen0", None, "generation 0's samples: " + _too_little(
+            sum(map(len, words(gen0_samples))), t.sample_words, "evaluate.tail.sample_words", False))
+    elif not then or not real0:
+        scores.set("mix_tail_drop_vs_gen0", None, f"generation 0's ratio on {len(matched)} pool document(s) as large "
+                   f"as the trained real text is 0 or undefined (no tail word covered)")
+    else:
+        scores.set("mix_tail_drop_vs_gen0", 1.0 - now / (then / real0))
+    scores.info["tail_reference"]["trained"]["gen0_matched_documents"] = len(matched)
 
 
 def score_generation(recipe, samples: list[str], *, generation: int, model, gen0, heldout: list[str] | None,
                      pool: list[str], language: str, gen0_values: dict | None = None, accelerator=None,
-                     missing: dict | None = None, trained: list[str] | None = None) -> Scores:
+                     missing: dict | None = None, trained: list[str] | None = None,
+                     gen0_samples: list[str] | None = None) -> Scores:
     """Every metric the recipe asks for, of one generation of a run.
 
     ``model`` and ``gen0``: (model, tokenizer) of this generation and of generation 0 (the same
@@ -391,7 +433,9 @@ def score_generation(recipe, samples: list[str], *, generation: int, model, gen0
     generation 0's training pool, the tail reference. ``trained``: the real and fresh documents of
     the generation's training mix, the ``mix_tail_*`` reference (None or empty: ``pool``, as for
     generation 0 and a mix of synthetic text only). ``gen0_values``: generation 0's metrics
-    (unused for generation 0, its own baseline).
+    (unused for generation 0, its own baseline); ``gen0_samples``: generation 0's generated texts, scored
+    on this generation's ``mix_tail_*`` reference for ``mix_tail_drop_vs_gen0`` (``samples`` for generation 0;
+    None: that drop is unavailable with ``missing["gen0_samples"]``).
     """
     cfg = recipe.evaluate
     missing = missing or {}
@@ -412,8 +456,9 @@ def score_generation(recipe, samples: list[str], *, generation: int, model, gen0
         text_scores = score_texts(samples, language=language, cfg=cfg, reference=reference, real=heldout,
                                   real_label=real_label)
         scores.update(text_scores)
-        _trained_tail(scores, samples, trained or pool, "the generation's training mix, real and fresh documents"
-                      if trained else "generation 0's training pool", heldout, cfg, real_label)
+        _trained_tail(scores, samples, trained, pool, heldout, cfg, real_label,
+                      samples if generation == 0 else gen0_samples,
+                      missing.get("gen0_samples", "no generation-0 samples to compare with"))
         apply_gen0(scores, scores.values if generation == 0 else gen0_values)
     if "semantic" in cfg.metrics:
         scores.update(score_semantic(recipe, samples, heldout, language, gen0, accelerator,

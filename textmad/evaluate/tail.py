@@ -25,6 +25,8 @@ mix's real and fresh documents) instead of generation 0's pool: under fresh data
 (names, topics of its documents) fade from a healthy model as fresh slices bring others, and a fixed
 reference reads that vocabulary shift as tail loss. ``trained_tail`` gives that tail, ``coverage`` the
 share of it a sample holds; the fair baseline is again an equal-size held-out sample on the same words.
+Its change from generation 0 compares that ratio with generation 0's on a part of generation 0's pool as
+large as the generation's own real text (``matched_documents``): the ratio depends on the text's size.
 
 Coverage grows with sample size, so it is only compared at equal sizes. The fair real baseline
 (``score``): the reference is generation 0's training pool, and generated text is compared with an
@@ -37,6 +39,7 @@ ceiling that regurgitation reaches, never used as the baseline.
 from __future__ import annotations
 
 import bisect
+import random
 from collections import Counter
 from typing import Iterable, Mapping, Sequence
 
@@ -76,6 +79,25 @@ def trained_tail(trained: Iterable[Sequence[str]], head_ranks: int, torso_ranks:
     """(tail words, band sizes) of the word tokens of the documents a generation trained on, cut as ``bands``."""
     band_sets, sizes = bands(Counter(w for doc in trained for w in doc), head_ranks, torso_ranks)
     return band_sets["tail"], sizes
+
+
+def matched_documents(docs: Sequence[Sequence[str]], n_words: int, seed: int) -> list[Sequence[str]]:
+    """The shortest prefix of a seeded shuffle of ``docs`` with at least ``n_words`` word tokens (all of
+    ``docs``, in their order, when they hold no more): a text the size of another, from the same source.
+    ``mix_tail_drop_vs_gen0`` ranks generation 0's tail on it, so both generations' tails come from text
+    of one size (a small text's tail is mostly its hapaxes, which a model that trained on it covers far
+    better than unseen text: the ratio rises as the text shrinks)."""
+    if sum(map(len, docs)) <= n_words:
+        return list(docs)
+    order = list(range(len(docs)))
+    random.Random(seed).shuffle(order)
+    out, total = [], 0
+    for i in order:
+        if total >= n_words:
+            break
+        out.append(docs[i])
+        total += len(docs[i])
+    return out
 
 
 def coverage(sample: Iterable[str], words: set[str]) -> float | None:
