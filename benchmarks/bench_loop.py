@@ -15,6 +15,12 @@ process got), and as model-FLOP utilisation of the matmul rate per CPU-second: 2
 generated or evaluated token, 6 x for full fine-tuning, 4 x for LoRA (no weight gradients of the
 frozen matrices). Also: peak resident memory of the process after each part, the load average,
 and the commit measured. Medians of repeats; ``--quick`` is one repeat, 32 new tokens.
+
+    python benchmarks/bench_loop.py --stages --before REV [--recipe R] [--repeats 2] [KEY=VALUE ...]
+
+times one generation of a recipe (default recipes/sweep-smollm2.yaml) stage by stage (load, train, generate,
+evaluate: the seconds the run records) with the code at git revision REV beside this checkout, as whole
+`textmad run` commands in alternation, and says whether both wrote the same samples and metrics.
 """
 from __future__ import annotations
 
@@ -100,8 +106,100 @@ def plain_generate(model, tokenizer, batch, cfg, seed: int):
         return model.generate(**batch, generation_config=G.generation_config(cfg, tokenizer))
 
 
+STAGES = ("load", "train", "generate", "evaluate", "total")
+
+
+def _same_generation(a: Path, b: Path) -> list[str]:
+    """What differs between two runs' generation folders: the samples' texts and every metric."""
+    import json
+
+    diffs = []
+    for name in ("samples.jsonl", "train_mix.jsonl"):
+        ta = [json.loads(x).get("text") for x in (a / name).read_text().splitlines()]
+        tb = [json.loads(x).get("text") for x in (b / name).read_text().splitlines()]
+        if ta != tb:
+            diffs.append(name)
+    ma, mb = (json.loads((d / "metrics.json").read_text())["metrics"] for d in (a, b))
+    diffs += [k for k in sorted(set(ma) | set(mb)) if ma.get(k) != mb.get(k)]
+    return diffs
+
+
+def stages(args) -> None:
+    """One generation of a recipe, stage by stage, with the code at ``--before`` and at this checkout, side by
+    side: generation 0 is run once (with this checkout) and copied into two run directories; each repeat redoes
+    generation 1 of the first arm in each, before then after, with ``textmad run`` (a whole command, a fresh
+    process); the stage seconds are those the run records (metrics.json "timings"). Also checks that both
+    codes wrote the same samples and metrics (results must not change with a speed-up)."""
+    import json
+    import shutil
+    import sys
+
+    from textmad.recipe import arm_name
+
+    env = {**os.environ, "OMP_NUM_THREADS": str(args.threads or 1)}
+    work = Path(tempfile.mkdtemp(prefix="bench-stages-"))
+    before_src = work / "before-src"
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(before_src), args.before],
+                   check=True, capture_output=True)
+    commits = {name: subprocess.run(["git", "-C", str(src), "rev-parse", "--short", "HEAD"], capture_output=True,
+                                    text=True).stdout.strip() for name, src in (("before", before_src), ("after", ROOT))}
+    if subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"], capture_output=True,
+                      text=True).stdout.strip():
+        commits["after"] += " + uncommitted changes"
+    overrides = [*args.overrides, "loop.generations=1", "seeds=[]", f"seed={args.seed}"]
+    recipe = load_recipe(args.recipe, overrides)
+    arm = arm_name(recipe.loop.arms[0]) if recipe.loop.arms else None
+    print(f"bench_loop --stages {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, {args.recipe} "
+          f"{' '.join(args.overrides)}, before {commits['before']} ({args.before}), after {commits['after']}, "
+          f"{env['OMP_NUM_THREADS']} thread(s), {os.cpu_count()} CPUs, {load()}", flush=True)
+
+    def run(src: Path, name: str) -> Path:
+        cmd = [sys.executable, "-m", "textmad", "run", str(args.recipe), *overrides, f"output_dir={work / name}"]
+        done = subprocess.run(cmd, cwd=ROOT, env={**env, "PYTHONPATH": str(src)}, capture_output=True, text=True)
+        if done.returncode:
+            raise SystemExit(f"{' '.join(cmd)} (PYTHONPATH={src}) failed:\n{done.stderr[-3000:]}")
+        return work / name / recipe.name
+
+    first = run(ROOT, "gen0")  # generation 0 and one generation of every arm
+    arm = arm or next(p.name for p in sorted(first.iterdir()) if p.is_dir() and p.name != "gen-000"
+                      and (p / "gen-001").is_dir())
+    for name in ("before", "after"):
+        shutil.copytree(work / "gen0", work / name, ignore=shutil.ignore_patterns("*.lock"))
+    times = {name: {s: [] for s in STAGES} for name in ("before", "after")}
+    for i in range(args.repeats):
+        for name, src in (("before", before_src), ("after", ROOT)):
+            for p in (work / name / recipe.name).iterdir():
+                if p.is_dir() and (p / "gen-001").is_dir():
+                    shutil.rmtree(p / "gen-001")  # redone: every arm's generation 1
+            out = run(src, name)
+            t = json.loads((out / arm / "gen-001" / "metrics.json").read_text())["timings"]
+            for s in STAGES:
+                times[name][s].append(t[s])
+        print(f"repeat {i + 1}: before {times['before']['total'][-1]:.1f} s, after {times['after']['total'][-1]:.1f} s "
+              f"({load()})", flush=True)
+    diffs = _same_generation(*(work / name / recipe.name / arm / "gen-001" for name in ("before", "after")))
+    print(f"one generation of arm {arm} (generation 1), seconds, median of {args.repeats} (min-max), paired repeats:")
+    print(f"{'stage':<10} {'before':>20} {'after':>20} {'after/before':>13}")
+    for s in STAGES:
+        b, a = times["before"][s], times["after"][s]
+        ratio = statistics.median(x / y for x, y in zip(a, b) if y)
+        print(f"{s:<10} {statistics.median(b):>8.1f} ({min(b):.1f}-{max(b):.1f}) {statistics.median(a):>8.1f} "
+              f"({min(a):.1f}-{max(a):.1f}) {ratio:>12.2f}x")
+    print("same samples and metrics before and after: " + ("yes" if not diffs else f"NO, differ: {', '.join(diffs)}"))
+    print(f"at the end: {load()}")
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(before_src)], capture_output=True)
+    shutil.rmtree(work, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stages", action="store_true",
+                        help="instead: one generation of --recipe, stage by stage, code at --before beside this "
+                             "checkout (whole `textmad run` commands, paired repeats)")
+    parser.add_argument("--recipe", default=str(ROOT / "recipes" / "sweep-smollm2.yaml"))
+    parser.add_argument("--before", default="HEAD", help="git revision of the code to compare with (--stages)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("overrides", nargs="*", metavar="KEY.SUB=VALUE", help="recipe overrides (--stages)")
     parser.add_argument("--quick", action="store_true", help="one repeat, 32 new tokens")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--batches", type=int, nargs="+", default=[32, 128])
@@ -112,6 +210,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=0,
                         help="torch threads (0: torch's default); 1 on a shared machine, where threads spin-wait")
     args = parser.parse_args()
+    if args.stages:
+        return stages(args)
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.quick:

@@ -149,7 +149,7 @@ def _sums(model, tokenizer, texts, window, stride, batch_size, device,
             labels[row, :len(lab)] = torch.tensor(lab)
             mask[row, :len(chunk)] = 1
         input_ids, labels, mask = input_ids.to(device), labels.to(device), mask.to(device)
-        logits = model(input_ids=input_ids, attention_mask=mask).logits[:, :-1].float()
+        logits = model(input_ids=input_ids, attention_mask=mask, use_cache=False).logits[:, :-1].float()
         targets = labels[:, 1:]
         nll = F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1),
                               ignore_index=-100, reduction="sum")

@@ -109,7 +109,10 @@ class Encoder:
                 enc = tok(batch, padding=True, truncation=True, max_length=self.max_tokens, return_tensors="pt",
                           add_special_tokens=not self.add_start)
                 enc = {k: v.to(device) for k, v in enc.items() if k in ("input_ids", "attention_mask")}
-                hidden = self.model(**enc, output_hidden_states=True).hidden_states[-1].float()
+                # a causal LM (add_start): only its hidden states are used, so no logits over the vocabulary
+                # (one position's) and no key-value cache; the hidden states are the same
+                lm = {"use_cache": False, "logits_to_keep": 1} if self.add_start else {}
+                hidden = self.model(**enc, output_hidden_states=True, **lm).hidden_states[-1].float()
                 mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
                 pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
                 out.append(torch.nn.functional.normalize(pooled, dim=-1).cpu().numpy())
