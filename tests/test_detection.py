@@ -4,7 +4,7 @@ from textmad.cli import main
 from textmad.io import write_json, write_jsonl, write_text
 from textmad.recipe import dump_yaml, load_recipe
 from textmad.report.compare import seed_groups
-from textmad.report.detection import detection_rows, first_warnings
+from textmad.report.detection import detection_lines, detection_rows, first_warnings
 from textmad.report.rundir import open_runs
 
 # per seed, generations 0-3 of replace: heldout_ece moves from generation 1 (+0.02, small spread),
@@ -40,11 +40,33 @@ def test_the_calibration_error_warns_first_and_the_table_says_when(tmp_path, cap
     assert rows["heldout_bpc"]["generation"] == 3
     assert rows["distinct_1"]["generation"] is None and rows["distinct_1"]["last"] == 3
     assert [r["metric"] for r in first_warnings(list(rows.values()))["replace"]] == ["heldout_ece"]
+    assert rows["heldout_ece"]["reading"] == "worse" and rows["heldout_bpc"]["reading"] == "worse"
     assert main(["compare", *map(str, paths), "--format", "markdown"]) == 0
     out = capsys.readouterr().out
     assert "Which signal warns first" in out
     assert "replace: first warning at generation 1: heldout_ece" in out
     assert "| replace | distinct\\_1 | not by 3 |" in out
+
+
+def test_an_improvement_is_reported_apart_from_the_warnings(tmp_path):
+    """Held-out bits per character falling (fresh real data helping) is detected, but reads "better" and is
+    no warning: the first warning is the calibration error, at generation 1; the improvement is said apart."""
+    global BPC
+    saved = BPC
+    BPC = {s: tuple(2 * v[0] - x for x in v) for s, v in saved.items()}  # the same changes, downwards
+    try:
+        paths = [fake_seed(tmp_path, s) for s in (0, 1, 2)]
+    finally:
+        BPC = saved
+    [group] = seed_groups(open_runs([str(p) for p in paths]))
+    rows = detection_rows(group)
+    bpc = next(r for r in rows if r["metric"] == "heldout_bpc")
+    assert bpc["generation"] == 3 and bpc["reading"] == "better"
+    assert [r["metric"] for r in first_warnings(rows)["replace"]] == ["heldout_ece"]
+    assert [r["metric"] for r in first_warnings(rows, improvements=True)["replace"]] == ["heldout_bpc"]
+    [line] = detection_lines(rows)
+    assert line.startswith("replace: first warning at generation 1: heldout_ece")
+    assert "; first improvement at generation 3: heldout_bpc -0.1" in line
 
 
 def test_a_metric_named_for_the_table_must_be_registered():

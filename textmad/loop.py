@@ -357,7 +357,7 @@ class Loop:
         train_mix.jsonl); an arm's loop.filter runs on them first (textmad.watermark; what it drops goes
         to filtered_out.jsonl)."""
         if k == 0:
-            refs = [{"origin": "real", "source_id": d["id"]} for d in self.train_docs]
+            refs = [{"origin": rundir.origin("real"), "source_id": d["id"]} for d in self.train_docs]
         else:
             synthetic = {}
             for j in range(k):
@@ -365,12 +365,13 @@ class Loop:
                 name = wm.gen0_samples_name(self.recipe, marked, rundir.SAMPLES) if j == 0 else rundir.SAMPLES
                 rows = read_gen_jsonl(gen_dir(self.run_dir, plan.name, j) / name)
                 synthetic[j] = [r["id"] for r in rows]
-                self.texts.update({(f"synthetic:{j}", r["id"]): r["text"] for r in rows})
+                self.texts.update({(rundir.origin("synthetic", j), r["id"]): r["text"] for r in rows})
             refs = build_mix(plan, k, [d["id"] for d in self.train_docs], [d["id"] for d in self.fresh_docs],
                              synthetic)
         rows = []
         for i, ref in enumerate(refs):
-            pool = "fresh" if ref["origin"].startswith("fresh") else ref["origin"]
+            kind = rundir.parse_origin(ref["origin"])[0]
+            pool = kind if kind == "fresh" else ref["origin"]
             rows.append({"id": f"{k:03d}-{i:06d}", "origin": ref["origin"], "source_id": ref["source_id"],
                          "text": self.texts[(pool, ref["source_id"])]})
         rows, dropped, self.filtered = wm.filter_mix(rows, self.recipe, plan.name if plan else GEN0, k, tokenizer,
@@ -425,9 +426,9 @@ class Loop:
     def record(self, plan: ArmPlan | None, k: int, seed: int, folder: Path, mix: list[dict], stats: dict,
                samples: list[dict], model_hash: str, scores, timings: dict) -> dict:
         """Write metrics.json, then DONE, then the run table; the generation's metrics."""
-        counts = {"real": 0, "fresh": 0, "synthetic": 0}
+        counts = dict.fromkeys(rundir.ORIGIN_KINDS, 0)
         for row in mix:
-            counts[row["origin"].split(":")[0]] += 1
+            counts[rundir.parse_origin(row["origin"])[0]] += 1
         metrics = {
             "arm": plan.name if plan else GEN0, "mode": plan.mode if plan else "real", "generation": k,
             "seed": seed, "model_sha256": model_hash,

@@ -35,6 +35,7 @@ from typing import Mapping, Sequence
 from textmad.errors import UserError
 from textmad.modes import ACCUMULATE, ACCUMULATE_SUBSAMPLE, AUGMENT, FRESH, REPLACE, SHARED_MODES
 from textmad.recipe import Recipe, arm_name, arm_shares
+from textmad.rundir import origin
 
 
 def derive_seed(seed: int, *parts) -> int:
@@ -141,10 +142,10 @@ def build_mix(plan: ArmPlan, k: int, real_ids: Sequence[str], fresh_ids: Sequenc
     previous = list(synthetic[k - 1])
 
     def syn(j, ids):
-        return [{"origin": f"synthetic:{j}", "source_id": i} for i in ids]
+        return [{"origin": origin("synthetic", j), "source_id": i} for i in ids]
 
     def real(ids):
-        return [{"origin": "real", "source_id": i} for i in ids]
+        return [{"origin": origin("real"), "source_id": i} for i in ids]
 
     def draw(ids: list[str], n: int, purpose: str) -> list[str]:
         if n > len(ids):
@@ -177,6 +178,6 @@ def build_mix(plan: ArmPlan, k: int, real_ids: Sequence[str], fresh_ids: Sequenc
         if positions.stop > len(order):
             raise UserError(f"arm {plan.name}, generation {k}: fresh slice {k} needs documents "
                             f"{positions.start}..{positions.stop - 1} but the fresh pool has {len(order)}")
-        return [{"origin": f"fresh:{k}", "source_id": i} for i in order[positions.start:positions.stop]] \
+        return [{"origin": origin("fresh", k), "source_id": i} for i in order[positions.start:positions.stop]] \
             + synthetic_part
     raise ValueError(f"unknown mode {plan.mode!r}")

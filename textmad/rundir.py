@@ -294,9 +294,27 @@ def read_gen_jsonl(path: Path) -> list[dict]:
         raise _damaged(Path(path), str(path), e) from None
 
 
+# A train_mix.jsonl document's "origin": "real" (generation 0's pool), "fresh:<k>" (a fresh real document first
+# drawn at generation k) or "synthetic:<j>" (written by generation j). Written by textmad.mix, read here.
+ORIGIN_KINDS = ("real", "fresh", "synthetic")
+
+
+def origin(kind: str, generation: int | None = None) -> str:
+    """The origin string of a mix document: ``origin("synthetic", 2)`` -> "synthetic:2"."""
+    if kind not in ORIGIN_KINDS:
+        raise ValueError(f"origin kind {kind!r}; accepted: {', '.join(ORIGIN_KINDS)}")
+    return kind if generation is None else f"{kind}:{generation}"
+
+
+def parse_origin(text: str) -> tuple[str, int | None]:
+    """(kind, generation or None) of an origin string: "fresh:3" -> ("fresh", 3), "real" -> ("real", None)."""
+    kind, _, k = text.partition(":")
+    return kind, int(k) if k.isdigit() else None
+
+
 def trained_real(mix: list[dict]) -> list[str]:
     """The texts of a training mix's (train_mix.jsonl's) real and fresh documents: what the mix_tail metrics rank."""
-    return [r["text"] for r in mix if r["origin"].split(":")[0] in ("real", "fresh")]
+    return [r["text"] for r in mix if parse_origin(r["origin"])[0] in ("real", "fresh")]
 
 
 def read_run_json(run_dir: Path, name: str) -> dict:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from textmad.errors import UserError
 from textmad.text import words
 from textmad.report.rundir import Run, gen_name
+from textmad.rundir import ORIGIN_KINDS, parse_origin
 from textmad.report.tables import UNAVAILABLE
 from textmad.report.text import pad, repeated_ngram_spans, visible, wrap_lines
 
@@ -75,18 +76,18 @@ def mix_summary(rows: list[dict]) -> list[dict]:
         g["words"] += len(words(row.get("text", "")))
 
     def order(origin: str):
-        kind, _, k = origin.partition(":")
-        return ({"real": 0, "fresh": 1, "synthetic": 2}.get(kind, 3), int(k) if k.isdigit() else -1, origin)
+        kind, k = parse_origin(origin)
+        return (ORIGIN_KINDS.index(kind) if kind in ORIGIN_KINDS else 3, -1 if k is None else k, origin)
 
     return [groups[o] for o in sorted(groups, key=order)]
 
 
 def origin_label(origin: str) -> str:
-    kind, _, k = origin.partition(":")
-    if kind == "synthetic" and k.isdigit():
-        return f"synthetic from {gen_name(int(k))}"
-    if kind == "fresh" and k.isdigit():
-        return f"fresh real (drawn at gen {int(k)})"
+    kind, k = parse_origin(origin)
+    if kind == "synthetic" and k is not None:
+        return f"synthetic from {gen_name(k)}"
+    if kind == "fresh" and k is not None:
+        return f"fresh real (drawn at gen {k})"
     return origin
 
 

@@ -25,8 +25,9 @@ from textmad.modes import ACCUMULATE, ACCUMULATE_SUBSAMPLE, AUGMENT, FRESH, REPL
 from textmad.recipe import load_recipe
 from textmad.report import plots
 from textmad.report.plots import MaxNLocator, plt
-from textmad.report.report import Block, to_html, to_markdown
-from textmad.report.rundir import shell_command
+from textmad.report.compare import seed_groups
+from textmad.report.report import Block, detection_blocks, to_html, to_markdown
+from textmad.report.rundir import open_runs, shell_command
 from textmad.rundir import inside
 
 CURVES = METRICS.shown("curves")
@@ -257,11 +258,17 @@ def write_sweep_report(sweep_dir: Path) -> dict[str, Path]:
             blocks.append(Block("img", f"{label}: mean curves with 95% bands", path=curves))
             if any(r["metric"].startswith(("tail_", "mix_tail_")) for r in here):
                 blocks += [Block("p", line) for line in tail_note(metric, list(recipe.sweep.modes))]
+    blocks += detection_blocks(seed_groups(open_runs(seed_runs(sweep_dir))))
     paths = {"html": inside(sweep_dir, out / "report.html"), "md": inside(sweep_dir, out / "report.md")}
     page, _ = to_html(blocks)
     write_text(paths["md"], to_markdown(blocks, out))
     write_text(paths["html"], page)
     return paths
+
+
+def seed_runs(sweep_dir: Path) -> list[str]:
+    """The run directories of a sweep (seed-S, POINT/seed-S, refine-R/seed-S), in path order."""
+    return sorted(str(p.parent) for p in Path(sweep_dir).glob(f"**/{rundir.SEED_PREFIX}*/{rundir.RECIPE}"))
 
 
 def is_sweep_dir(path: Path) -> bool:

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from textmad.errors import UserError
-from textmad.rundir import RADIOACTIVITY, SAMPLES_OTHER
+from textmad.rundir import RADIOACTIVITY, SAMPLES_OTHER, parse_origin
 
 TOO_SHORT = "too short"
 # length bands (scored pairs) for the per-band true-positive rate: name -> [lo, hi)
@@ -295,7 +295,7 @@ def apply_verdicts(rows: list[dict], verdicts: list[Verdict], refill: bool, seed
 def filter_figures(kept: list[dict], dropped: list[dict]) -> dict:
     """The measured true origin of what the filter kept and dropped (registered filter_* metrics)."""
     def synthetic(r):
-        return r["origin"].startswith("synthetic")
+        return parse_origin(r["origin"])[0] == "synthetic"
 
     pool = [r for r in kept if r["filter"]["decision"] != "refill"] + dropped
     kept_syn = sum(synthetic(r) for r in kept)
