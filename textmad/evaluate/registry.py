@@ -334,7 +334,8 @@ for _source in ("semantic_distance", "vendi_score"):
 # (held-out bits per character, calibration, concentration, the generation-0 model's view of the
 # output), text-based (tail coverage, distinct words, repetition, self-similarity) and semantic.
 METRICS.mark_signals(("heldout_bpc", "heldout_ece", "heldout_entropy", "heldout_top1", "gen0_bpc",
-                      "tail_coverage", "distinct_1", "repeated_4gram_share", "self_bleu", "semantic_distance"))
+                      "tail_coverage", "distinct_1", "repeated_4gram_share", "self_bleu", "semantic_distance",
+                      "mauve"))
 
 # Where each metric is shown (the flags the views read; see VIEWS), in each view's order.
 METRICS.show("headline", "heldout_ppl", "heldout_bpc", "gen0_ppl", "tail_coverage", "tail_coverage_vs_real",
@@ -354,7 +355,7 @@ METRICS.show("bands", "head_coverage", "torso_coverage", "tail_coverage")
 # tail_coverage ranks the tail on generation 0's pool, mix_tail_coverage_vs_real on the real text each generation
 # trained on: under fresh data only the second separates tail loss from vocabulary shift (report.sweep.tail_note)
 METRICS.show("curves", "heldout_bpc", "heldout_bpb", "heldout_ppl", "tail_coverage", "mix_tail_coverage_vs_real",
-             "distinct_2", "repeated_4gram_share")
+             "distinct_2", "repeated_4gram_share", "semantic_distance", "vendi_score", "mauve")
 METRICS.show("watermark_cost", "heldout_ppl", "heldout_bpc", "distinct_4", "self_bleu", "repeated_4gram_share",
              "entropy_1")
 METRICS.show("watermark_summary", "watermark_tpr", "watermark_fpr", "watermark_auc", "radioactivity_z",
