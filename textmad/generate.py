@@ -148,39 +148,6 @@ def decoding_plan(cfg, tokenizer, model):
     return config, LogitsProcessorList(processors)
 
 
-def kv_cache():
-    """A transformers ``DynamicCache`` whose layers write each decoding step's keys and values into a buffer
-    that grows by doubling, and hand attention a view of it. transformers' own ``DynamicLayer`` concatenates
-    the whole cache with every new token (a copy of all of it per step and layer: 9% of SmolLM2's sampling
-    time at batch 60 on a CPU, benchmarks/bench_loop.py --stages); attention reads the same values either
-    way, so the text is the same token for token (tests/test_generate.py)."""
-    from transformers.cache_utils import DynamicCache, DynamicLayer
-
-    class BufferedLayer(DynamicLayer):
-        _k = _v = None
-
-        def update(self, key_states, value_states, *args, **kwargs):
-            if not self.is_initialized:
-                self.lazy_initialization(key_states, value_states)
-            n = self.get_seq_length()
-            end = n + key_states.shape[-2]
-            # a crop keeps our buffer (shorter view); beam reordering or batch selection make new tensors
-            if self._k is None or self.keys.data_ptr() != self._k.data_ptr() or end > self._k.shape[-2]:
-                shape = (*key_states.shape[:-2], max(end, 2 * n, 64), key_states.shape[-1])
-                k, v = key_states.new_empty(shape), value_states.new_empty(shape[:-1] + value_states.shape[-1:])
-                if n:
-                    k[..., :n, :], v[..., :n, :] = self.keys, self.values
-                self._k, self._v = k, v
-            self._k[..., n:end, :] = key_states
-            self._v[..., n:end, :] = value_states
-            self.keys, self.values = self._k[..., :end, :], self._v[..., :end, :]
-            return self.keys, self.values
-
-    cache = DynamicCache()
-    cache.layer_class_to_replicate = BufferedLayer
-    return cache
-
-
 def batch_seed(seed: int, index: int) -> int:
     return random.Random(f"{seed}:{index}").getrandbits(63)
 
@@ -192,8 +159,7 @@ def _continue_batch(model, tokenizer, prompts: list[dict], plan, seed: int, devi
     batch = tokenizer.pad({"input_ids": ids}, padding=True, padding_side="left", return_tensors="pt").to(device)
     torch.manual_seed(seed)
     gen_config, processors = plan
-    cache = kv_cache() if gen_config.num_beams == 1 else None  # beam search reorders the cache: transformers' own
-    out = model.generate(**batch, generation_config=gen_config, logits_processor=processors, cache=cache)
+    out = model.generate(**batch, generation_config=gen_config, logits_processor=processors)
     new = out[:, batch["input_ids"].shape[1]:].tolist()
     results = []
     for row in new:
