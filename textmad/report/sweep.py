@@ -132,6 +132,11 @@ def curves_plot(rows: list[dict], metrics: list[str], title: str, path: Path) ->
     fig, axes = plt.subplots(rows, columns, figsize=(max(4.2 * columns, 7.5), 3.0 * rows + 0.9), squeeze=False)
     handles = {}
     for ax, (metric, curves) in zip(axes.flat, drawn):
+        if not any(c.mean or c.low or c.high for _, cells in curves.values() for c in cells):
+            # every mean and band at 0: lines on the frame's edge read as a border, so the panel says so
+            plots.zero_note(ax, metric, [k for gens, _ in curves.values() for k in gens], real=False)
+            ax.set_title(f"{metric} {plots.direction(metric)}")
+            continue
         for arm, (gens, cells) in curves.items():
             means = [c.mean for c in cells]
             handles[arm], = ax.plot(gens, means, marker="o", markersize=3, color=colors[arm], label=arm)
