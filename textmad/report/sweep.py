@@ -272,8 +272,10 @@ def write_sweep_report(sweep_dir: Path) -> dict[str, Path]:
 
 
 def seed_runs(sweep_dir: Path) -> list[str]:
-    """The run directories of a sweep (seed-S, POINT/seed-S, refine-R/seed-S), in path order."""
-    return sorted(str(p.parent) for p in Path(sweep_dir).glob(f"**/{rundir.SEED_PREFIX}*/{rundir.RECIPE}"))
+    """The run directories of a sweep (seed-S, POINT/seed-S, refine-R/seed-S) that finished generation 0, in
+    path order (a run stopped before that has nothing to compare)."""
+    return sorted(str(p.parent) for p in Path(sweep_dir).glob(f"**/{rundir.SEED_PREFIX}*/{rundir.RECIPE}")
+                  if rundir.is_done(p.parent / rundir.GEN0))
 
 
 def is_sweep_dir(path: Path) -> bool:
