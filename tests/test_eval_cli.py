@@ -239,6 +239,13 @@ def test_eval_run_prints_its_expected_time_and_no_loading_bars(tiny_run, tmp_pat
     assert lines[0].startswith(f"textmad eval {run}: 5 generation(s); estimate on this machine: ")
     assert "from the evaluation and model-loading times the run recorded" in lines[0]
     assert [line.split("[")[-1].split(" ")[0] for line in lines[1:6]] == [f"{k}/5" for k in range(1, 6)]
+    assert "at most" not in lines[0]
+    # --metrics narrows the families; the recorded time is every family's, so the estimate says it is a bound
+    narrowed = subprocess.run([sys.executable, "-m", "textmad", "eval", str(run), "--name", "tail-only", "--metrics",
+                               "tail", "--format", "csv", "--out", str(tmp_path / "t.csv")], capture_output=True,
+                              text=True, env=subprocess_env())
+    assert narrowed.returncode == 0, narrowed.stderr
+    assert "(at most: that is every family's time, and --metrics tail leaves some out" in narrowed.stdout.splitlines()[0]
 
 
 def test_rescoring_seconds_by_hand():

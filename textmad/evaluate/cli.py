@@ -213,8 +213,10 @@ def _out_dir(run_dir: Path, args) -> Path | None:
     return out
 
 
-def _expected_time(run_dir: Path, gens: list[tuple[str, int, Path]]) -> str:
-    """The line `eval RUN` starts with: what it scores and how long that should take (budget.rescoring_seconds)."""
+def _expected_time(run_dir: Path, gens: list[tuple[str, int, Path]], narrowed: list[str] | None = None) -> str:
+    """The line `eval RUN` starts with: what it scores and how long that should take (budget.rescoring_seconds).
+    ``narrowed``: the families --metrics chose; the run recorded one evaluation time for all of them together,
+    so the estimate is then an upper bound."""
     from textmad.budget import rescoring_seconds
 
     timings = []
@@ -224,6 +226,9 @@ def _expected_time(run_dir: Path, gens: list[tuple[str, int, Path]]) -> str:
     seconds = rescoring_seconds(timings)
     expected = (f"estimate on this machine: {duration(seconds)}, from the evaluation and model-loading times the "
                 f"run recorded" if seconds is not None else "no time estimate: the run recorded no timings")
+    if seconds is not None and narrowed:
+        expected += (f" (at most: that is every family's time, and --metrics {','.join(narrowed)} leaves some out; "
+                     f"the model-free families take seconds a generation)")
     return f"textmad eval {run_dir}: {len(gens)} generation(s); {expected}"
 
 
@@ -245,7 +250,8 @@ def _run_or_generation(target: Path, args) -> dict:
         raise UserError(f"{run_dir}: no finished generation matches (generation folders need DONE)")
     main = context.accelerator.is_main_process
     if main:
-        print(_expected_time(run_dir, gens), flush=True)
+        print(_expected_time(run_dir, gens, context.recipe.evaluate.metrics if getattr(args, "metrics", None)
+                             else None), flush=True)
     progress = RunProgress(len(gens))
     results, rows = {}, []
     for arm, k, folder in gens:
