@@ -382,20 +382,21 @@ def _trained_tail(scores: Scores, samples: list[str], trained: list[str] | None,
         return _memo(("trained-tail", tuple(map(tuple, docs)), t.head_ranks, t.torso_ranks),
                      lambda: tl.trained_tail(docs, t.head_ranks, t.torso_ranks), copy=False)
 
-    def covered(texts: list[str], tail: set, keep: bool = True) -> float | None:
-        sample = div.sample_documents(words(texts, keep), t.sample_words, cfg.seed)
-        return tl.coverage((w for d in sample for w in d), tail) if sample is not None else None
+    def sample(texts: list[str], keep: bool = True) -> list[list[str]] | None:
+        return div.sample_documents(words(texts, keep), t.sample_words, cfg.seed)
+
+    def covered(docs: list[list[str]] | None, tail: set) -> float | None:
+        return tl.coverage((w for d in docs for w in d), tail) if docs is not None else None
 
     tail, sizes = tail_of(words(own))
     empty = f"the trained real text ({source}) has no tail words beyond rank {t.torso_ranks}"
-    scores.set("mix_tail_coverage", covered(samples, tail, keep=False), empty)
-    real_missing = (no_heldout if not heldout else
-                    _too_little(sum(map(len, words(heldout))), t.sample_words, "evaluate.tail.sample_words", True))
+    scores.set("mix_tail_coverage", covered(sample(samples, keep=False), tail), empty)
     base, why = {}, {}
+    real = sample(heldout) if heldout else None
     if heldout:
-        base["mix_tail_coverage"] = covered(heldout, tail)
-        why["mix_tail_coverage"] = empty if div.sample_documents(words(heldout), t.sample_words, cfg.seed) \
-            is not None else real_missing
+        base["mix_tail_coverage"] = covered(real, tail)
+        why["mix_tail_coverage"] = empty if real is not None else _too_little(
+            sum(map(len, words(heldout))), t.sample_words, "evaluate.tail.sample_words", True)
     _relate(scores, base, why, "real", no_heldout, only=("mix_tail_coverage_vs_real",))
     scores.info.setdefault("tail_reference", {})["trained"] = {"reference": source, "documents": len(own),
                                                                "bands": sizes}
@@ -408,8 +409,9 @@ def _trained_tail(scores: Scores, samples: list[str], trained: list[str] | None,
         return
     matched = tl.matched_documents(words(pool), sum(map(len, words(own))), cfg.seed)
     tail0, _ = tail_of(matched)
-    then, real0 = covered(gen0_samples, tail0), covered(heldout, tail0)
-    if then is None and div.sample_documents(words(gen0_samples), t.sample_words, cfg.seed) is None:
+    sample0 = sample(gen0_samples)
+    then, real0 = covered(sample0, tail0), covered(real, tail0)  # ``now`` exists, so the held-out sample does
+    if sample0 is None:
         scores.set("mix_tail_drop_vs_gen0", None, "generation 0's samples: " + _too_little(
             sum(map(len, words(gen0_samples))), t.sample_words, "evaluate.tail.sample_words", False))
     elif not then or not real0:
