@@ -42,6 +42,7 @@ from textmad import generate as G
 from textmad import model as M
 from textmad.corpus import prepare
 from textmad.evaluate.perplexity import perplexity
+from textmad import rundir
 from textmad.recipe import load_recipe
 from textmad.train import train
 
@@ -111,15 +112,11 @@ STAGES = ("load", "train", "generate", "evaluate", "total")
 
 def _same_generation(a: Path, b: Path) -> list[str]:
     """What differs between two runs' generation folders: the samples' texts and every metric."""
-    import json
-
     diffs = []
-    for name in ("samples.jsonl", "train_mix.jsonl"):
-        ta = [json.loads(x).get("text") for x in (a / name).read_text().splitlines()]
-        tb = [json.loads(x).get("text") for x in (b / name).read_text().splitlines()]
-        if ta != tb:
+    for name in (rundir.SAMPLES, rundir.TRAIN_MIX):
+        if [r.get("text") for r in rundir.read_gen_jsonl(a / name)] != [r.get("text") for r in rundir.read_gen_jsonl(b / name)]:
             diffs.append(name)
-    ma, mb = (json.loads((d / "metrics.json").read_text())["metrics"] for d in (a, b))
+    ma, mb = (rundir.read_gen_json(d / rundir.METRICS)["metrics"] for d in (a, b))
     diffs += [k for k in sorted(set(ma) | set(mb)) if ma.get(k) != mb.get(k)]
     return diffs
 
@@ -130,7 +127,6 @@ def stages(args) -> None:
     generation 1 of the first arm in each, before then after, with ``textmad run`` (a whole command, a fresh
     process); the stage seconds are those the run records (metrics.json "timings"). Also checks that both
     codes wrote the same samples and metrics (results must not change with a speed-up)."""
-    import json
     import shutil
     import sys
 
@@ -172,7 +168,7 @@ def stages(args) -> None:
                 if p.is_dir() and (p / "gen-001").is_dir():
                     shutil.rmtree(p / "gen-001")  # redone: every arm's generation 1
             out = run(src, name)
-            t = json.loads((out / arm / "gen-001" / "metrics.json").read_text())["timings"]
+            t = rundir.read_gen_json(out / arm / "gen-001" / rundir.METRICS)["timings"]
             for s in STAGES:
                 times[name][s].append(t[s])
         print(f"repeat {i + 1}: before {times['before']['total'][-1]:.1f} s, after {times['after']['total'][-1]:.1f} s "
