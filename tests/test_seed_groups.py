@@ -36,7 +36,8 @@ def fake_seed(tmp_path, language: str, seed: int):
         if k:
             write_text(run_dir / "replace" / f"gen-{k:03d}" / "DONE", "")
         rows.append({"arm": "replace", "mode": "replace", "generation": k, "heldout_bpc": b0 + (b2 - b0) * k / 2,
-                     "tail_coverage": 0.5 * (1 - DROP[language][seed] * k / 2), "distinct_2": 0.8})
+                     "tail_coverage": 0.5 * (1 - DROP[language][seed] * k / 2), "distinct_2": 0.8,
+                     "mauve": 0.9 - 0.2 * k, "radioactivity_z": 0.5 * k - 0.25})
     write_jsonl(run_dir / "metrics.jsonl", rows)
     return run_dir
 
@@ -102,7 +103,8 @@ def test_bands_figure_draws_each_language_per_arm(two_languages, tmp_path):
     groups = seed_groups(open_runs([str(p) for p in two_languages]))
     blocks = seeded_blocks(groups, tmp_path / "out")
     assert [b.path.name for b in blocks if b.kind == "img"] == ["seeds-perplexity.png", "seeds-tail.png",
-                                                                 "seeds-diversity.png"]
+                                                                 "seeds-diversity.png", "seeds-watermark.png",
+                                                                 "seeds-semantic.png"]
     # the band of en at gen 2 on heldout_bpc, each seed divided by its own gen 0
     from textmad.report.seeds import curve
 
@@ -111,6 +113,11 @@ def test_bands_figure_draws_each_language_per_arm(two_languages, tmp_path):
     ratios = [BPC["en"][s][1] / BPC["en"][s][0] for s in (0, 1, 2)]
     low, high = sps.t.interval(0.95, 2, loc=sum(ratios) / 3, scale=sps.sem(ratios))
     assert (cells[2].low, cells[2].high) == (pytest.approx(low), pytest.approx(high))
+    # a z-score and MAUVE are on a scale every language shares: drawn as they are, never divided by gen 0
+    # (radioactivity's gen-0 z is near 0, so a ratio to it would be noise)
+    for metric, values in (("radioactivity_z", [-0.25, 0.25, 0.75]), ("mauve", [0.9, 0.7, 0.5])):
+        gens, cells = curve(groups[1], "replace", metric, relative=True)
+        assert gens == [0, 1, 2] and [c.mean for c in cells] == pytest.approx(values)
 
 
 @pytest.mark.slow

@@ -80,6 +80,7 @@ class Metric:
     signal: bool = False  # a candidate early-warning signal: a row of the time-to-detection table
     views: tuple[str, ...] = ()  # keys of VIEWS: where it is shown
     reference: str = ""  # a tail metric: the vocabulary its bands are ranked on, a key of REFERENCES
+    absolute: bool = False  # on a scale every language and model shares (a rate, a z-score): never divided by gen 0
 
     @property
     def higher_is_better(self) -> bool | None:
@@ -121,6 +122,12 @@ class Registry:
         """Flag ``names`` as candidate early-warning signals (read together, Holm-adjusted)."""
         for name in names:
             self._metrics[name] = replace(self._metrics[name], signal=True)
+
+    def mark_absolute(self, names) -> None:
+        """Flag ``names`` as on a scale every language and model shares (a share, a probability, a z-score):
+        figures of several languages draw them as they are, never divided by each run's generation 0."""
+        for name in names:
+            self._metrics[name] = replace(self._metrics[name], absolute=True)
 
     def show(self, view: str, *names: str) -> None:
         """Flag ``names`` as shown in ``view`` (a key of VIEWS), in this order."""
@@ -337,6 +344,11 @@ METRICS.mark_signals(("heldout_bpc", "heldout_ece", "heldout_entropy", "heldout_
                       "tail_coverage", "distinct_1", "repeated_4gram_share", "self_bleu", "semantic_distance",
                       "mauve"))
 
+# Rates, probabilities and z-scores: comparable across languages and models as they are (and a z-score's
+# generation-0 value is near 0, so a ratio to it would be noise).
+METRICS.mark_absolute(("mauve", "radioactivity_z", "radioactivity_p", "filter_synthetic_share",
+                        *(n for n in METRICS.names("watermark") if n.startswith("watermark_"))))
+
 # Where each metric is shown (the flags the views read; see VIEWS), in each view's order.
 METRICS.show("headline", "heldout_ppl", "heldout_bpc", "gen0_ppl", "tail_coverage", "tail_coverage_vs_real",
              "distinct_4", "self_bleu", "repeated_4gram_share", "formality_f", "formality_lexical", "sadhu_share")
@@ -344,8 +356,10 @@ METRICS.show("progress", "heldout_ppl", "heldout_bpb")
 METRICS.show("plotted", "heldout_ppl", "heldout_bpb", "gen0_ppl", "tail_coverage", "tail_drop_vs_gen0",
              "mix_tail_drop_vs_gen0", "unseen_mass",
              "distinct_2", "self_bleu", "repeated_4gram_share", "compression_ratio", "formality_f",
-             "formality_lexical", "sadhu_share", "honorific_share")
-METRICS.show("seeded", "heldout_bpc", "gen0_ppl", "tail_coverage", "distinct_2", "repeated_4gram_share", "self_bleu")
+             "formality_lexical", "sadhu_share", "honorific_share", "semantic_distance", "vendi_score", "mauve",
+             "watermark_tpr", "radioactivity_z")
+METRICS.show("seeded", "heldout_bpc", "gen0_ppl", "tail_coverage", "distinct_2", "repeated_4gram_share", "self_bleu",
+             "semantic_distance", "vendi_score", "mauve", "watermark_tpr", "radioactivity_z")
 METRICS.show("compared", "heldout_bpc", "heldout_bpw", "distinct_1", "distinct_2", "repeated_4gram_share",
              "head_coverage", "torso_coverage", "tail_coverage", "tail_coverage_vs_real")
 METRICS.show("changed", "heldout_bpc", "tail_coverage")

@@ -142,10 +142,14 @@ def relative_to_gen0(runs: list[Run]) -> bool:
 
 def own_scale(metric: str) -> bool:
     """Whether ``metric`` is on its run's own scale; a metric derived against real text or generation 0
-    (a ratio, drop or drift) is already comparable across runs and is never divided again."""
+    (a ratio, drop or drift), or on an absolute scale (a rate, a z-score), is already comparable across
+    runs and is never divided again."""
     from textmad.evaluate import METRICS
 
-    return metric not in METRICS or not (METRICS[metric].relation or METRICS[metric].baseline == "gen0")
+    if metric not in METRICS:
+        return True
+    m = METRICS[metric]
+    return not (m.relation or m.baseline == "gen0" or m.absolute)
 
 
 def gen0_divisor(series: dict, metric: str, relative: bool) -> float | None:
