@@ -37,7 +37,7 @@ def fake_seed(tmp_path, language: str, seed: int):
             write_text(run_dir / "replace" / f"gen-{k:03d}" / "DONE", "")
         rows.append({"arm": "replace", "mode": "replace", "generation": k, "heldout_bpc": b0 + (b2 - b0) * k / 2,
                      "tail_coverage": 0.5 * (1 - DROP[language][seed] * k / 2), "distinct_2": 0.8,
-                     "mauve": 0.9 - 0.2 * k, "radioactivity_z": 0.5 * k - 0.25})
+                     "mauve": 0.9 - 0.2 * k, "radioactivity_z": 0.5 * k - 0.25, "watermark_tpr": 1 - 0.02 * seed})
     write_jsonl(run_dir / "metrics.jsonl", rows)
     return run_dir
 
@@ -118,6 +118,10 @@ def test_bands_figure_draws_each_language_per_arm(two_languages, tmp_path):
     for metric, values in (("radioactivity_z", [-0.25, 0.25, 0.75]), ("mauve", [0.9, 0.7, 0.5])):
         gens, cells = curve(groups[1], "replace", metric, relative=True)
         assert gens == [0, 1, 2] and [c.mean for c in cells] == pytest.approx(values)
+    # a share's band ends at 1: TPR 1, 0.98, 0.96 over seeds is 0.98 ± 0.0497, drawn 0.930 to 1
+    gens, cells = curve(groups[0], "replace", "watermark_tpr", relative=True)
+    assert cells[1].mean == pytest.approx(0.98) and cells[1].high == 1.0
+    assert cells[1].low == pytest.approx(0.98 - sps.t.ppf(0.975, 2) * 0.02 / math.sqrt(3))
 
 
 @pytest.mark.slow

@@ -145,3 +145,15 @@ def test_threshold_of_a_non_monotone_dose_response_says_so_and_does_not_interpol
     assert "Not monotone" in note and "0.25 to 0.5 (beyond the seeds' spread)" in note and "Shares 0.25" in note
     # a monotone curve gets no note
     assert non_monotone_note(threshold({0.0: [0.1, 0.12], 0.5: [0.0, 0.01]}, 0.02), 0.02) == ""
+
+
+def test_an_interval_is_cut_to_the_values_a_metric_can_take():
+    """A t interval over three seeds of a share near 1 reaches past 1; within() cuts it there, mean unchanged."""
+    from textmad.evaluate import METRICS
+
+    i = stats.t_interval([1.0, 0.99, 0.98])  # 0.99 ± 4.303 * 0.01 / sqrt(3) = 0.99 ± 0.0248
+    assert i.high == pytest.approx(1.0148, abs=1e-4)
+    cut = i.within(METRICS["watermark_tpr"].bounds)
+    assert (cut.mean, cut.low, cut.high) == (pytest.approx(0.99), pytest.approx(i.low), 1.0)
+    assert i.within(None) == i and stats.t_interval([0.5]).within((0, 1)).n == 1
+    assert METRICS["mauve"].bounds == (0.0, 1.0) and METRICS["heldout_ppl"].bounds is None

@@ -32,6 +32,13 @@ class Interval:
     def half_width(self) -> float:
         return (self.high - self.low) / 2
 
+    def within(self, bounds: tuple[float, float] | None) -> "Interval":
+        """The interval cut to ``bounds`` (the values the metric can take), the mean unchanged: a t interval
+        over a few seeds of a share near 1 reaches past 1."""
+        if bounds is None or not (math.isfinite(self.low) and math.isfinite(self.high)):
+            return self
+        return Interval(self.n, self.mean, self.sd, max(self.low, bounds[0]), min(self.high, bounds[1]))
+
     def excludes_zero(self) -> bool:
         return self.n >= 2 and (self.low > 0 or self.high < 0)
 

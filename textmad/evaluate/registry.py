@@ -81,6 +81,7 @@ class Metric:
     views: tuple[str, ...] = ()  # keys of VIEWS: where it is shown
     reference: str = ""  # a tail metric: the vocabulary its bands are ranked on, a key of REFERENCES
     absolute: bool = False  # on a scale every language and model shares (a rate, a z-score): never divided by gen 0
+    bounds: tuple[float, float] | None = None  # the values it can take (a share: 0 to 1); intervals are cut to them
 
     @property
     def higher_is_better(self) -> bool | None:
@@ -128,6 +129,12 @@ class Registry:
         figures of several languages draw them as they are, never divided by each run's generation 0."""
         for name in names:
             self._metrics[name] = replace(self._metrics[name], absolute=True)
+
+    def mark_bounds(self, bounds: tuple[float, float], names) -> None:
+        """Flag ``names`` as taking values within ``bounds`` only: a t interval over a few seeds can reach past
+        them (a TPR of 1.006), so figures and tables cut it there."""
+        for name in names:
+            self._metrics[name] = replace(self._metrics[name], bounds=bounds)
 
     def show(self, view: str, *names: str) -> None:
         """Flag ``names`` as shown in ``view`` (a key of VIEWS), in this order."""
@@ -348,6 +355,17 @@ METRICS.mark_signals(("heldout_bpc", "heldout_ece", "heldout_entropy", "heldout_
 # generation-0 value is near 0, so a ratio to it would be noise).
 METRICS.mark_absolute(("mauve", "radioactivity_z", "radioactivity_p", "filter_synthetic_share",
                         *(n for n in METRICS.names("watermark") if n.startswith("watermark_"))))
+
+# Shares, rates and probabilities: 0 to 1.
+METRICS.mark_bounds((0.0, 1.0), (
+    "heldout_ece", "heldout_top1", "head_coverage", "torso_coverage", "tail_coverage", "rest_coverage",
+    "tail_token_share", "unseen_mass", "mix_tail_coverage", *(f"distinct_{n}" for n in range(1, 5)), "self_bleu",
+    "repeated_4gram_share", "contraction_rate", "personal_pronoun_rate", "long_word_rate", "sadhu_share",
+    "honorific_share", "mauve", "radioactivity_p", "filter_synthetic_share",
+    *(n for n in METRICS.names("watermark") if n.startswith("watermark_") and n != "watermark_mean_z")))
+# Counts of documents: never below 0.
+METRICS.mark_bounds((0.0, float("inf")), (*(n for n in METRICS.names("watermark") if n.startswith("filter_")
+                                             and n != "filter_synthetic_share"), "radioactivity_scored"))
 
 # Where each metric is shown (the flags the views read; see VIEWS), in each view's order.
 METRICS.show("headline", "heldout_ppl", "heldout_bpc", "gen0_ppl", "tail_coverage", "tail_coverage_vs_real",

@@ -152,6 +152,13 @@ def own_scale(metric: str) -> bool:
     return not (m.relation or m.baseline == "gen0" or m.absolute)
 
 
+def bounds(metric: str) -> tuple[float, float] | None:
+    """The values ``metric`` can take (the registry's bounds), which its drawn intervals are cut to."""
+    from textmad.evaluate import METRICS
+
+    return METRICS[metric].bounds if metric in METRICS else None
+
+
 def gen0_divisor(series: dict, metric: str, relative: bool) -> float | None:
     """What a run's values of ``metric`` are divided by: its generation-0 value where runs are drawn
     relative to their own generation 0, else 1; None where that value is missing or zero."""

@@ -21,12 +21,14 @@ def curve(group: list[Run], arm: str, metric: str, relative: bool) -> tuple[list
     """(generations, interval over the group's seeds) of ``metric`` on ``arm``, each seed divided by its
     own generation-0 value where ``relative`` (and the metric is on its run's own scale)."""
     per_seed = []
+    divided = relative and plots.own_scale(metric)
     for run in group:
         points = dict(run.series(metric).get(arm, []))
-        scale = points.get(0) if relative and plots.own_scale(metric) else 1.0
+        scale = points.get(0) if divided else 1.0
         per_seed.append({k: v / scale for k, v in points.items()} if scale else {})
     gens = sorted(set.intersection(*(set(p) for p in per_seed))) if per_seed else []
-    return gens, [stats.t_interval([p[k] for p in per_seed]) for k in gens]
+    cut = None if divided else plots.bounds(metric)  # a share's band ends at 0 and 1
+    return gens, [stats.t_interval([p[k] for p in per_seed]).within(cut) for k in gens]
 
 
 def group_name(group: list[Run]) -> str:

@@ -141,6 +141,7 @@ def curves_plot(rows: list[dict], metrics: list[str], title: str, path: Path) ->
             means = [c.mean for c in cells]
             handles[arm], = ax.plot(gens, means, marker="o", markersize=3, color=colors[arm], label=arm)
             if all(c.n >= 2 for c in cells):
+                cells = [c.within(plots.bounds(metric)) for c in cells]  # a share's band ends at 0 and 1
                 ax.fill_between(gens, [c.low for c in cells], [c.high for c in cells], color=colors[arm], alpha=0.18,
                                 linewidth=0)
         ax.set_title(f"{metric} {plots.direction(metric)}")

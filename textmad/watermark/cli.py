@@ -167,6 +167,7 @@ def main_cost(args) -> tuple[list[str], list[list]]:
 
 
 def main_summary(args) -> tuple[list[str], list[list]]:
+    from textmad.evaluate import METRICS
     from textmad.stats import t_interval
 
     cells, metrics = _tables(args.runs), _metric_list(args.metrics)
@@ -179,6 +180,7 @@ def main_summary(args) -> tuple[list[str], list[list]]:
         row = [rd.GEN0 if k == 0 else arm, k, len(by_seed)]
         for m in metrics:
             i = t_interval([r[m] for r in by_seed.values() if rd.is_number(r.get(m))])
+            i = i.within(METRICS[m].bounds if m in METRICS else None)  # a rate's interval ends at 0 and 1
             row += [i.mean if i.n else None, i.low if i.n > 1 else None, i.high if i.n > 1 else None]
         rows.append(row)
     return header, rows
