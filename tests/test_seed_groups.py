@@ -155,3 +155,30 @@ def test_report_on_real_seeds_of_two_recipes(tmp_path):
     md = (out / "report.md").read_text(encoding="utf-8")
     assert "Warning: some runs use aligned parallel splits and others do not (tiny/seed-0: not aligned" in md
     assert "tiny-t08/seed-0: aligned" in md
+
+
+def test_seed_bands_draw_real_texts_level(two_languages, tmp_path, monkeypatch):
+    """A closer-to-real metric's band figure has real text's own level: the held-out real sample's value from each
+    seed's gen-000 metrics.json, the mean over seeds (each divided by its own gen 0 where the curves are)."""
+    from textmad.report.seeds import bands_figure, real_level
+
+    real = {0: 0.97, 1: 0.95, 2: 0.96}
+    for path in two_languages:
+        seed = int(path.name.split("-")[1])
+        write_json(path / "gen-000" / "metrics.json", {"evaluation": {"real": {"mauve": 1.0, "distinct_2": real[seed]}}})
+    groups = seed_groups(open_runs([str(p) for p in two_languages]))
+    assert real_level(groups[0], "distinct_2", relative=False) == pytest.approx(0.96)
+    assert real_level(groups[0], "distinct_2", relative=True) == pytest.approx(0.96 / 0.8)  # gen 0's distinct_2: 0.8
+    assert real_level(groups[0], "mauve", relative=True) == 1.0  # an absolute metric is never divided
+    assert real_level(groups[0], "heldout_bpc", relative=False) is None  # not recorded: no line
+    from textmad.report import plots
+
+    saved, save = [], plots._save
+    monkeypatch.setattr(plots, "_save", lambda fig, path: (saved.append(fig), save(fig, path))[1])
+    assert bands_figure(groups, ["distinct_2", "mauve"], tmp_path / "bands.png") == ["distinct_2", "mauve"]
+    assert (tmp_path / "bands.png").stat().st_size > 0
+    # two groups (en, bn), so a panel per metric and arm, each with both groups' real-text lines: distinct_2
+    # divided by gen 0 (the languages differ), mauve as it is
+    levels = [sorted({round(float(line.get_ydata()[0]), 6) for line in ax.get_lines() if line.get_label().startswith(
+        "real text")}) for ax in saved[0].axes if ax.get_visible()]
+    assert levels == [[round(0.96 / 0.8, 6)], [1.0]]

@@ -31,6 +31,20 @@ def curve(group: list[Run], arm: str, metric: str, relative: bool) -> tuple[list
     return gens, [stats.t_interval([p[k] for p in per_seed]).within(cut) for k in gens]
 
 
+def real_level(group: list[Run], metric: str, relative: bool) -> float | None:
+    """The real text's own value of ``metric`` (`plots.real_values`: a held-out real sample scored like the
+    generated text), averaged over the group's seeds, each divided by its own generation-0 value where the
+    curves are; None where a seed recorded none."""
+    values = []
+    for run in group:
+        real = plots.real_values(run).get(metric)
+        scale = plots.gen0_divisor(run.series(metric), metric, relative)
+        if not is_number(real) or not scale:
+            return None
+        values.append(real / scale)
+    return sum(values) / len(values) if values else None
+
+
 def group_name(group: list[Run]) -> str:
     parents = {r.path.parent.name for r in group}
     name = parents.pop() if len(parents) == 1 and len(group) > 1 else group[0].label
@@ -67,6 +81,12 @@ def bands_figure(groups: list[list[Run]], metrics: list[str], path: Path) -> lis
             if all(c.n >= 2 and is_number(c.low) for c in cells):
                 ax.fill_between(gens, [c.low for c in cells], [c.high for c in cells], color=color, alpha=0.18,
                                 linewidth=0)
+        for i, group in enumerate(groups):  # real text's own level, where the run recorded it
+            level = real_level(group, metric, relative)
+            if level is not None:
+                label = "real text (held-out), mean over seeds" + (f", {group_name(group)}" if len(groups) > 1 else "")
+                handles[label] = ax.axhline(level, color=plots.REAL_COLOR, linewidth=1.2, label=label,
+                                            linestyle=LINESTYLES[i % len(LINESTYLES)])
         ax.set_title(f"{metric} {plots.direction(metric)}" + (f" · {only_arm}" if only_arm else ""))
         ax.set_xlabel("generation")
         ax.set_ylabel("÷ own gen-000" if relative and plots.own_scale(metric) else plots.unit(metric))
