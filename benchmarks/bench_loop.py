@@ -40,9 +40,9 @@ from accelerate import Accelerator
 
 from textmad import generate as G
 from textmad import model as M
+from textmad import rundir
 from textmad.corpus import prepare
 from textmad.evaluate.perplexity import perplexity
-from textmad import rundir
 from textmad.recipe import load_recipe
 from textmad.train import train
 

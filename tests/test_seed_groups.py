@@ -160,7 +160,10 @@ def test_report_on_real_seeds_of_two_recipes(tmp_path):
 def test_seed_bands_draw_real_texts_level(two_languages, tmp_path, monkeypatch):
     """A closer-to-real metric's band figure has real text's own level: the held-out real sample's value from each
     seed's gen-000 metrics.json, the mean over seeds (each divided by its own gen 0 where the curves are)."""
-    from textmad.report.seeds import bands_figure, real_level
+    from textmad.report.seeds import bands_figure, real_levels
+
+    def real_level(group, metric, relative):
+        return real_levels(group, [metric], relative).get(metric)
 
     real = {0: 0.97, 1: 0.95, 2: 0.96}
     for path in two_languages:

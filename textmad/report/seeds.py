@@ -31,18 +31,23 @@ def curve(group: list[Run], arm: str, metric: str, relative: bool) -> tuple[list
     return gens, [stats.t_interval([p[k] for p in per_seed]).within(cut) for k in gens]
 
 
-def real_level(group: list[Run], metric: str, relative: bool) -> float | None:
-    """The real text's own value of ``metric`` (`plots.real_values`: a held-out real sample scored like the
-    generated text), averaged over the group's seeds, each divided by its own generation-0 value where the
-    curves are; None where a seed recorded none."""
-    values = []
-    for run in group:
-        real = plots.real_values(run).get(metric)
-        scale = plots.gen0_divisor(run.series(metric), metric, relative)
-        if not is_number(real) or not scale:
-            return None
-        values.append(real / scale)
-    return sum(values) / len(values) if values else None
+def real_levels(group: list[Run], metrics: list[str], relative: bool) -> dict[str, float]:
+    """The real text's own value of each of ``metrics`` (`plots.real_values`: a held-out real sample scored like
+    the generated text), averaged over the group's seeds, each divided by its own generation-0 value where the
+    curves are; a metric some seed recorded no value for is left out. Each run's values are read once."""
+    reals = [plots.real_values(run) for run in group]
+    out = {}
+    for metric in metrics:
+        values = []
+        for run, real in zip(group, reals):
+            scale = plots.gen0_divisor(run.series(metric), metric, relative)
+            if not is_number(real.get(metric)) or not scale:
+                break
+            values.append(real[metric] / scale)
+        else:
+            if values:
+                out[metric] = sum(values) / len(values)
+    return out
 
 
 def group_name(group: list[Run]) -> str:
@@ -68,6 +73,7 @@ def bands_figure(groups: list[list[Run]], metrics: list[str], path: Path) -> lis
     fig, axes = plt.subplots(*shape, figsize=(max(4.0 * shape[1], 7.5), 2.9 * shape[0] + 0.9), squeeze=False,
                              layout="constrained")
     handles = {}
+    levels = [real_levels(group, drawn, relative) for group in groups]
     for ax, (metric, only_arm) in zip(axes.flat, panels):
         lines = [(g, a) for g in groups for a in ([only_arm] if only_arm else arms)]
         for i, (group, arm) in enumerate(lines):
@@ -82,7 +88,7 @@ def bands_figure(groups: list[list[Run]], metrics: list[str], path: Path) -> lis
                 ax.fill_between(gens, [c.low for c in cells], [c.high for c in cells], color=color, alpha=0.18,
                                 linewidth=0)
         for i, group in enumerate(groups):  # real text's own level, where the run recorded it
-            level = real_level(group, metric, relative)
+            level = levels[i].get(metric)
             if level is not None:
                 label = "real text (held-out), mean over seeds" + (f", {group_name(group)}" if len(groups) > 1 else "")
                 handles[label] = ax.axhline(level, color=plots.REAL_COLOR, linewidth=1.2, label=label,
